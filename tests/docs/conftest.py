@@ -1,0 +1,26 @@
+"""The built site, shared by the build and browser tests."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scripts import doc_checks
+from scripts.vendor_assets import vendor_assets
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build the site with `mkdocs build --strict`; any warning fails the build."""
+    vendor_assets()
+    site = tmp_path_factory.mktemp("site")
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+        cwd=doc_checks.ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, f"strict build failed:\n{result.stderr}"
+    return site
