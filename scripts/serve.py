@@ -11,9 +11,10 @@ import os
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-from scripts.servers import RUNTIMES, example_command
+from scripts.servers import RUNTIMES, example_command  # noqa: E402 - needs ROOT on sys.path
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -24,9 +25,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
     args = parser.parse_args(argv)
+    source = ROOT / "examples" / args.runtime / args.example
+    if not source.is_dir():
+        parser.error(f"no such example: {source.relative_to(ROOT)}")
     command = example_command(args.runtime, args.example)
-    if not Path(command[-1]).is_file():
-        parser.error(f"no such example: {command[-1]}")
+    os.chdir(ROOT)
     os.environ.update(HOST=args.host, PORT=str(args.port))
     os.execv(command[0], command)  # noqa: S606 - the command is built from a fixed template
 

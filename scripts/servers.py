@@ -74,7 +74,8 @@ def example_command(runtime: str, example: str) -> list[str]:
         example: the example's directory name, e.g. `"hello"`.
     """
     if runtime == "python":
-        return [sys.executable, str(ROOT / "examples" / "python" / example / "main.py")]
+        # As a module, from the repository root, so the example's relative imports work.
+        return [sys.executable, "-m", f"examples.python.{example}.main"]
     if runtime == "node":
         return [node_binary(), str(ROOT / "examples" / "node" / example / "app.ts")]
     raise ValueError(f"unknown runtime {runtime!r}; expected one of {RUNTIMES}")
@@ -93,10 +94,17 @@ class RunningServer:
 
     process: subprocess.Popen[bytes]
     base_url: str
+    output_fd: int
 
     @property
     def pid(self) -> int:
         return self.process.pid
+
+    def output(self) -> str:
+        """Everything the server has printed so far (stdout and stderr)."""
+        # pread leaves the shared file offset alone, so the server's own writes stay intact.
+        size = os.fstat(self.output_fd).st_size
+        return os.pread(self.output_fd, size, 0).decode(errors="replace")
 
 
 def wait_until_ready(process: subprocess.Popen[bytes], url: str, timeout: float) -> None:
@@ -175,6 +183,6 @@ def running_server(
                 output.seek(0)
                 printed = output.read().decode(errors="replace")
                 raise ServerStartError(f"{' '.join(command)}: {error}\n{printed}") from None
-            yield RunningServer(process, base_url)
+            yield RunningServer(process, base_url, output.fileno())
         finally:
             stop(process)

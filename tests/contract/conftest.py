@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from scripts.servers import RUNTIMES, running_server
+from scripts.servers import RUNTIMES, RunningServer, running_server
 
 
 # --8<-- [start:fixture]
@@ -20,12 +20,22 @@ def runtime(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="module")
-def client(runtime: str, request: pytest.FixtureRequest) -> Iterator[httpx.Client]:
-    example = request.module.EXAMPLE
-    with (
-        running_server(runtime, example) as server,
-        httpx.Client(base_url=server.base_url, timeout=10) as http,
-    ):
+def server_env() -> dict[str, str]:
+    """Extra environment for the server; a contract module overrides it (e.g. DATABASE_URL)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def server(
+    runtime: str, server_env: dict[str, str], request: pytest.FixtureRequest
+) -> Iterator[RunningServer]:
+    with running_server(runtime, request.module.EXAMPLE, env=server_env) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def client(server: RunningServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.base_url, timeout=10) as http:
         yield http
 
 

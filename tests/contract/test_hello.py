@@ -48,7 +48,7 @@ def test_hello_rejects_bad_names(client: httpx.Client, name: str) -> None:
         "title": "Unprocessable Content",
         "status": 422,
     }
-    assert [(error["in"], error["name"]) for error in body["errors"]] == [("query", "name")]
+    assert [error["parameter"] for error in body["errors"]] == ["name"]
     assert all(error["detail"] for error in body["errors"])
 
 

@@ -23,7 +23,7 @@ app
     // Count code points, not UTF-16 units: "👋".length is 2, [..."👋"].length is 1.
     if (typeof name !== "string" || [...name].length < 1 || [...name].length > 40) {
       problem(res, 422, "Unprocessable Content", {
-        errors: [{ in: "query", name: "name", detail: "must be a string of 1 to 40 characters" }],
+        errors: [{ parameter: "name", detail: "must be a string of 1 to 40 characters" }],
       });
       return;
     }

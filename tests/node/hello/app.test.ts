@@ -18,7 +18,7 @@ test("GET /hello greets by name", async () => {
 test("GET /hello rejects a name over 40 characters with a 422 problem", async () => {
   const res = await request(app).get("/hello").query({ name: "x".repeat(41) }).expect(422);
   assert.match(res.headers["content-type"] ?? "", /^application\/problem\+json/);
-  assert.equal(res.body.errors[0].name, "name");
+  assert.equal(res.body.errors[0].parameter, "name");
 });
 // --8<-- [end:tests]
 

@@ -32,7 +32,7 @@ async def test_hello_rejects_a_name_over_40_characters(client: httpx.AsyncClient
     response = await client.get("/hello", params={"name": "x" * 41})
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
-    assert response.json()["errors"][0]["name"] == "name"
+    assert response.json()["errors"][0]["parameter"] == "name"
 
 
 # --8<-- [end:tests]

@@ -1,0 +1,148 @@
+// The users API: create, read, list (keyset pagination), update and delete.
+
+import express, { type Request, type Response } from "express";
+import type { Kysely } from "kysely";
+import type { Logger } from "pino";
+import type { z } from "zod";
+import { ConfigError, loadConfig } from "./config.ts";
+import { migrate, openDatabase, type Schema } from "./db.ts";
+import { bodyLimit, createLogger, jsonBody, requestLog, securityHeaders } from "./middleware.ts";
+import { openApiDocument } from "./openapi.ts";
+import { errorHandler, methodNotAllowed, notFound, Problem, validationProblem } from "./problems.ts";
+import { ListQuery, UserCreate, UserUpdate } from "./schemas.ts";
+
+// --8<-- [start:routes]
+const MAX_ID = Number.MAX_SAFE_INTEGER; // 2^53 - 1, the largest id both runtimes represent exactly
+
+type Db = Kysely<Schema>;
+
+async function find(db: Db, userId: string) {
+  // An id that is not a positive integer names no user: 404, like any unknown id.
+  const id = /^[0-9]{1,16}$/.test(userId) ? Number(userId) : 0;
+  const user = id <= MAX_ID ? await db.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirst() : undefined;
+  if (!user) throw new Problem(404, { detail: `There is no user ${userId}.` });
+  return user;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return code === "SQLITE_CONSTRAINT_UNIQUE" || code === "23505"; // SQLite, PostgreSQL
+}
+
+async function save<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    // The UNIQUE constraint decides, so concurrent requests cannot race past a check.
+    if (isUniqueViolation(error)) {
+      throw new Problem(409, { type: "/problems/duplicate-email", detail: "The email is taken." });
+    }
+    throw error;
+  }
+}
+
+function parse<S extends z.ZodType>(schema: S, data: unknown, where: "body" | "query"): z.output<S> {
+  const result = schema.safeParse(data);
+  if (!result.success) throw validationProblem(result.error, where);
+  return result.data;
+}
+
+function usersRouter(db: Db): express.Router {
+  const router = express.Router({ caseSensitive: true, strict: true });
+
+  router
+    .route("/users")
+    .get(async (req: Request, res: Response) => {
+      const query = parse(ListQuery, req.query, "query");
+      const limit = Number(query.limit ?? 20);
+      const after = query.cursor === undefined ? 0 : decodeCursor(query.cursor);
+      const rows = await db.selectFrom("users").selectAll().where("id", ">", after).orderBy("id").limit(limit + 1).execute();
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      res.json({ items: page, next_cursor: rows.length > limit && last ? encodeCursor(last.id) : null });
+    })
+    .post(jsonBody, async (req: Request, res: Response) => {
+      const body = parse(UserCreate, req.body, "body");
+      const user = await save(() => db.insertInto("users").values(body).returningAll().executeTakeFirstOrThrow());
+      res.status(201).location(`/users/${user.id}`).json(user);
+    })
+    .all(methodNotAllowed("GET, POST"));
+
+  router
+    .route("/users/:userId")
+    .get(async (req: Request<{ userId: string }>, res: Response) => {
+      res.json(await find(db, req.params.userId));
+    })
+    .patch(jsonBody, async (req: Request<{ userId: string }>, res: Response) => {
+      const changes = parse(UserUpdate, req.body, "body");
+      const user = await find(db, req.params.userId);
+      const updated = await save(() =>
+        db.updateTable("users").set(changes).where("id", "=", user.id).returningAll().executeTakeFirstOrThrow(),
+      );
+      res.json(updated);
+    })
+    .delete(async (req: Request<{ userId: string }>, res: Response) => {
+      const user = await find(db, req.params.userId);
+      await db.deleteFrom("users").where("id", "=", user.id).execute();
+      res.status(204).end();
+    })
+    .all(methodNotAllowed("DELETE, GET, PATCH"));
+
+  return router;
+}
+// --8<-- [end:routes]
+
+// --8<-- [start:list]
+function encodeCursor(lastId: number): string {
+  return Buffer.from(String(lastId)).toString("base64url");
+}
+
+/** Cursors are opaque to clients; accept only what encodeCursor produced. */
+function decodeCursor(cursor: string): number {
+  const text = Buffer.from(cursor, "base64url").toString("latin1");
+  const lastId = /^[0-9]+$/.test(text) ? Number(text) : -1;
+  if (lastId < 0 || lastId > MAX_ID || encodeCursor(lastId) !== cursor) {
+    const problem = new Problem(422, { type: "/problems/validation-error", detail: "The request is invalid." });
+    problem.errors.push({ parameter: "cursor", detail: "is not a cursor this API issued" });
+    throw problem;
+  }
+  return lastId;
+}
+// --8<-- [end:list]
+
+// --8<-- [start:app]
+export function createApp(db: Db, logger: Logger): express.Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("case sensitive routing", true);
+  app.set("strict routing", true);
+  app.use(securityHeaders, requestLog(logger), bodyLimit);
+  app.route("/healthz").get((_req, res) => {
+    res.json({ status: "ok" });
+  });
+  app.route("/openapi.json").get((_req, res) => {
+    res.json(openApiDocument);
+  });
+  app.use(usersRouter(db));
+  app.use(notFound);
+  app.use(errorHandler(logger));
+  return app;
+}
+// --8<-- [end:app]
+
+// --8<-- [start:main]
+if (import.meta.main) {
+  let config;
+  try {
+    config = loadConfig(process.env); // fails fast, naming each bad variable, before anything starts
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
+  const db = openDatabase(config.DATABASE_URL);
+  await migrate(db);
+  const app = createApp(db, createLogger(config.LOG_LEVEL));
+  app.listen(config.PORT, config.HOST);
+}
+// --8<-- [end:main]

@@ -1,0 +1,50 @@
+"""The database: an async SQLAlchemy engine for SQLite or PostgreSQL, and its migrations."""
+
+# --8<-- [start:database]
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import BigInteger, Connection, Integer, String
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+# One URL format for both runtimes; SQLAlchemy wants the async driver named in it.
+ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    """Mirrors migrations/versions/0001_create_users.py; a test checks they agree."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True
+    )
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+
+
+def create_engine(database_url: str) -> AsyncEngine:
+    scheme, _, rest = database_url.partition("://")
+    return create_async_engine(f"{ASYNC_DRIVERS[scheme]}://{rest}")
+
+
+def alembic_config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection  # migrations/env.py runs on this connection
+    return config
+
+
+async def migrate(engine: AsyncEngine) -> None:
+    """Bring the schema to the newest migration; a no-op when it is there already."""
+    async with engine.begin() as connection:
+        await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), "head"))
+
+
+# --8<-- [end:database]

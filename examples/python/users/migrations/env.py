@@ -1,0 +1,7 @@
+"""Alembic's entry point: run the migrations on the connection database.migrate() passes in."""
+
+from alembic import context
+
+context.configure(connection=context.config.attributes["connection"])
+with context.begin_transaction():
+    context.run_migrations()

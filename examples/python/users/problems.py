@@ -1,0 +1,93 @@
+"""Every error leaves as an RFC 9457 problem; nothing else reaches the client."""
+
+# --8<-- [start:problems]
+from http import HTTPStatus
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+from starlette.routing import Match
+
+PROBLEM_JSON = "application/problem+json"
+TITLES = {413: "Content Too Large", 415: "Unsupported Media Type", 422: "Unprocessable Content"}
+
+
+class ProblemBody(BaseModel):
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[dict[str, str]] | None = None
+
+
+OPENAPI_RESPONSE = {
+    "description": "A problem (RFC 9457)",
+    "content": {PROBLEM_JSON: {"schema": ProblemBody.model_json_schema()}},
+}
+
+
+class Problem(Exception):
+    """Raise anywhere to answer with a problem; `type` defaults to the bare HTTP status."""
+
+    def __init__(self, status: int, *, type: str = "about:blank", detail: str | None = None):
+        self.status, self.type, self.detail = status, type, detail
+        self.errors: list[dict[str, str]] = []
+
+
+def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
+    title = TITLES.get(problem.status) or HTTPStatus(problem.status).phrase
+    body: dict[str, object] = {"type": problem.type, "title": title, "status": problem.status}
+    if problem.detail:
+        body["detail"] = problem.detail
+    if problem.errors:
+        body["errors"] = problem.errors
+    return JSONResponse(body, problem.status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def validation_problem(exc: RequestValidationError) -> Problem:
+    problem = Problem(422, type="/problems/validation-error", detail="The request is invalid.")
+    for error in exc.errors():
+        where, *path = error["loc"]
+        if where == "body":  # a JSON Pointer (RFC 6901) into the request body
+            pointer = "".join(f"/{str(p).replace('~', '~0').replace('/', '~1')}" for p in path)
+            problem.errors.append({"pointer": pointer, "detail": error["msg"]})
+        else:
+            problem.errors.append({"parameter": str(path[0]), "detail": error["msg"]})
+    return problem
+
+
+METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request) -> str:
+    # Starlette's own Allow header names the methods of the first route that matched the
+    # path only; RFC 9110 wants every method the resource supports, so ask every route.
+    return ", ".join(
+        method
+        for method in METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in request.app.router.routes
+        )
+    )
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def on_problem(request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return problem_response(validation_problem(exc))
+
+    @app.exception_handler(HTTPException)
+    async def on_http(request: Request, exc: HTTPException) -> JSONResponse:
+        if exc.status_code == 405:
+            return problem_response(Problem(405), {"Allow": allowed_methods(request)})
+        return problem_response(Problem(exc.status_code))
+
+
+# --8<-- [end:problems]

@@ -1,0 +1,75 @@
+"""What the API accepts and returns. Unknown fields are rejected: no mass assignment."""
+
+# --8<-- [start:schemas]
+import unicodedata
+from typing import Annotated
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+# The WHATWG HTML definition of a valid e-mail address; the Node version uses the same one.
+HTML5_EMAIL = (
+    r"^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
+    r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$"
+)
+
+
+def printable(value: str) -> str:
+    # Control characters and unpaired surrogates cannot be stored or shown safely.
+    if any(unicodedata.category(char) in ("Cc", "Cs") for char in value):
+        raise ValueError("must not contain control characters or unpaired surrogates")
+    return value
+
+
+Email = Annotated[
+    str, StringConstraints(max_length=254, pattern=HTML5_EMAIL), AfterValidator(str.lower)
+]
+# Lengths count code points, as len() does; the Node version counts the same way.
+Name = Annotated[str, StringConstraints(min_length=2, max_length=100), AfterValidator(printable)]
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: Email
+    name: Name
+
+
+class UserUpdate(BaseModel):
+    """A partial update: absent fields stay as they are; `null` is not a value."""
+
+    model_config = ConfigDict(extra="forbid")
+    email: Email | None = None
+    name: Name | None = None
+
+    @field_validator("email", "name", mode="before")
+    @classmethod
+    def not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("must not be null")
+        return value
+
+    @model_validator(mode="after")
+    def not_empty(self) -> "UserUpdate":
+        if not self.model_fields_set:
+            raise ValueError("give at least one of email, name")
+        return self
+
+
+class User(BaseModel):
+    id: int
+    email: str
+    name: str
+
+
+class UserPage(BaseModel):
+    items: list[User]
+    next_cursor: str | None
+
+
+# --8<-- [end:schemas]

@@ -1,0 +1,448 @@
+"""The users contract: one suite, both runtimes, SQLite and PostgreSQL, every bad input.
+
+Each case is asserted identically against the Python and the Node server. At the end,
+the database must hold exactly the rows that the successful requests created.
+"""
+
+import json
+import os
+import re
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from scripts.servers import RunningServer, ServerStartError, running_server
+from tests.contract.databases import POSTGRES_SKIP_REASON, PostgresDatabase, SqliteDatabase
+
+EXAMPLE = "users"
+JSON = {"content-type": "application/json"}
+MAX_BODY_BYTES = 16 * 1024
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def database(
+    request: pytest.FixtureRequest, runtime: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SqliteDatabase | PostgresDatabase]:
+    if request.param == "sqlite":
+        db: SqliteDatabase | PostgresDatabase = SqliteDatabase(
+            tmp_path_factory.mktemp(runtime) / "users.db"
+        )
+    else:
+        admin_url = os.environ.get("TEST_POSTGRES_URL")
+        if not admin_url:
+            pytest.skip(POSTGRES_SKIP_REASON)
+        db = PostgresDatabase.create(admin_url)
+    yield db
+    db.close()
+
+
+@pytest.fixture(scope="module")
+def server_env(database: SqliteDatabase | PostgresDatabase) -> dict[str, str]:
+    return {"DATABASE_URL": database.url}
+
+
+@pytest.fixture(scope="module")
+def ledger(database: SqliteDatabase | PostgresDatabase) -> dict[int, tuple[str, str]]:
+    """The rows the successful requests against this database created, not deleted since."""
+    return {}
+
+
+def create(client: httpx.Client, ledger: dict, email: str, name: str) -> dict:
+    response = client.post("/users", json={"email": email, "name": name})
+    assert response.status_code == 201, response.text
+    user = response.json()
+    ledger[user["id"]] = (user["email"], user["name"])
+    return user
+
+
+def assert_problem(
+    response: httpx.Response,
+    status: int,
+    type_: str = "about:blank",
+    *,
+    pointers: set[str] | None = None,
+    parameters: set[str] | None = None,
+) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].split(";")[0] == "application/problem+json"
+    body = response.json()
+    assert body["type"] == type_
+    assert body["status"] == status
+    assert body["title"]
+    if pointers is not None:
+        assert {error["pointer"] for error in body["errors"]} == pointers
+    if parameters is not None:
+        assert {error["parameter"] for error in body["errors"]} == parameters
+    assert "Traceback" not in response.text
+    return body
+
+
+VALIDATION = "/problems/validation-error"
+MALFORMED = "/problems/malformed-json"
+VALID = {"email": "valid@example.com", "name": "Valid Name"}
+
+
+def raw(body: bytes, content_type: str | None = "application/json") -> dict:
+    return {"content": body, "headers": {"content-type": content_type} if content_type else {}}
+
+
+# (request kwargs, status, problem type, error pointers)
+BAD_BODIES = {
+    "malformed-json": (raw(b'{"email": "a@example.com", "name": '), 400, MALFORMED, None),
+    "empty-body": (raw(b""), 400, MALFORMED, None),
+    "nan-is-not-json": (raw(b'{"email": "a@example.com", "name": NaN}'), 400, MALFORMED, None),
+    "invalid-utf8": (raw(b'{"email": "a@example.com", "name": "\xff\xfe"}'), 400, MALFORMED, None),
+    "byte-order-mark": (raw(b"\xef\xbb\xbf" + json.dumps(VALID).encode()), 400, MALFORMED, None),
+    "wrong-content-type": (raw(json.dumps(VALID).encode(), "text/plain"), 415, "about:blank", None),
+    "no-content-type": (raw(json.dumps(VALID).encode(), None), 415, "about:blank", None),
+    "form-encoded": (
+        raw(b"email=a%40example.com&name=Ada", "application/x-www-form-urlencoded"),
+        415,
+        "about:blank",
+        None,
+    ),
+    "not-an-object": ({"json": [VALID]}, 422, VALIDATION, {""}),
+    "missing-field": ({"json": {"name": "Ada"}}, 422, VALIDATION, {"/email"}),
+    "missing-both": ({"json": {}}, 422, VALIDATION, {"/email", "/name"}),
+    "extra-field": ({"json": {**VALID, "role": "admin"}}, 422, VALIDATION, {"/role"}),
+    "extra-fields-each-reported": (
+        {"json": {**VALID, "id": 1, "is/admin": True}},
+        422,
+        VALIDATION,
+        {"/id", "/is~1admin"},
+    ),
+    "wrong-type": ({"json": {**VALID, "name": 123}}, 422, VALIDATION, {"/name"}),
+    "null-name": ({"json": {**VALID, "name": None}}, 422, VALIDATION, {"/name"}),
+    "invalid-email": ({"json": {**VALID, "email": "not-an-email"}}, 422, VALIDATION, {"/email"}),
+    "email-with-space": (
+        {"json": {**VALID, "email": "a b@example.com"}},
+        422,
+        VALIDATION,
+        {"/email"},
+    ),
+    "email-too-long": (
+        {"json": {**VALID, "email": "a" * 245 + "@example.com"}},
+        422,
+        VALIDATION,
+        {"/email"},
+    ),
+    "name-too-short": ({"json": {**VALID, "name": "A"}}, 422, VALIDATION, {"/name"}),
+    "name-too-long": ({"json": {**VALID, "name": "A" * 101}}, 422, VALIDATION, {"/name"}),
+    "name-101-emoji": ({"json": {**VALID, "name": "👋" * 101}}, 422, VALIDATION, {"/name"}),
+    "name-control-character": (
+        {"json": {**VALID, "name": "Ada\u0000"}},
+        422,
+        VALIDATION,
+        {"/name"},
+    ),
+    "name-unpaired-surrogate": (
+        raw(b'{"email": "valid@example.com", "name": "Ada \\ud800"}'),
+        422,
+        VALIDATION,
+        {"/name"},
+    ),
+    "body-over-limit": (
+        raw(b'{"name": "' + b"x" * (MAX_BODY_BYTES - 10) + b'"}'),
+        413,
+        "about:blank",
+        None,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BAD_BODIES.values(), ids=BAD_BODIES.keys())
+def test_create_rejects_bad_input(client: httpx.Client, case: tuple) -> None:
+    kwargs, status, type_, pointers = case
+    assert_problem(client.post("/users", **kwargs), status, type_, pointers=pointers)
+
+
+def test_a_body_exactly_at_the_limit_is_read_and_validated(client: httpx.Client) -> None:
+    body = b'{"email": "limit@example.com", "name": "'
+    body += b"x" * (MAX_BODY_BYTES - len(body) - 2) + b'"}'
+    assert len(body) == MAX_BODY_BYTES
+    assert_problem(client.post("/users", **raw(body)), 422, VALIDATION, pointers={"/name"})
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Zoë Łukasiewicz",
+        "山田 太郎",
+        "👩🏽‍💻 Ada",
+        "👋" * 100,
+        "Robert'); DROP TABLE users;--",
+        "<script>alert(1)</script>",
+        "  spaced  ",
+    ],
+    ids=["accents", "cjk", "emoji-zwj", "100-emoji", "sql-injection", "html", "whitespace-kept"],
+)
+def test_create_stores_names_verbatim(client: httpx.Client, ledger: dict, name: str) -> None:
+    email = f"verbatim{len(ledger)}@example.com"
+    user = create(client, ledger, email, name)
+    assert user["name"] == name
+    fetched = client.get(f"/users/{user['id']}")
+    assert fetched.status_code == 200
+    assert fetched.json() == {"id": user["id"], "email": email, "name": name}
+
+
+def test_create_answers_201_with_location(client: httpx.Client, ledger: dict) -> None:
+    user = create(client, ledger, "Grace.Hopper@Example.COM", "Grace Hopper")
+    assert user == {"id": user["id"], "email": "grace.hopper@example.com", "name": "Grace Hopper"}
+    response = client.get(f"/users/{user['id']}")
+    assert response.json() == user
+
+
+def test_duplicate_email_is_409_whatever_its_case(client: httpx.Client, ledger: dict) -> None:
+    create(client, ledger, "twin@example.com", "First Twin")
+    for email in ("twin@example.com", "TWIN@example.com"):
+        response = client.post("/users", json={"email": email, "name": "Second Twin"})
+        assert_problem(response, 409, "/problems/duplicate-email")
+
+
+def test_unknown_id_is_404(client: httpx.Client) -> None:
+    assert_problem(client.get("/users/999999"), 404)
+
+
+@pytest.mark.parametrize(
+    "user_id",
+    ["abc", "1.5", "-1", "0", "0x1", "1e3", "%20", "99999999999999999999", "9007199254740992"],
+)
+def test_malformed_id_is_404(client: httpx.Client, user_id: str) -> None:
+    for method in ("GET", "DELETE"):
+        assert_problem(client.request(method, f"/users/{user_id}"), 404)
+    assert_problem(client.patch(f"/users/{user_id}", json={"name": "Nobody"}), 404)
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [
+        ("limit=0", "limit"),
+        ("limit=101", "limit"),
+        ("limit=abc", "limit"),
+        ("limit=1.5", "limit"),
+        ("limit=-1", "limit"),
+        ("limit=", "limit"),
+        ("limit=%205", "limit"),
+        ("limit=007", "limit"),
+        ("cursor=not-a-cursor!", "cursor"),
+        ("cursor=YWJj", "cursor"),
+        ("cursor=MQ==", "cursor"),
+        ("cursor=", "cursor"),
+        ("cursor=OTk5OTk5OTk5OTk5OTk5OTk5OTk5", "cursor"),
+    ],
+)
+def test_bad_pagination_is_422(client: httpx.Client, query: str, parameter: str) -> None:
+    assert_problem(client.get(f"/users?{query}"), 422, VALIDATION, parameters={parameter})
+
+
+def test_pagination_walks_every_user_once_in_id_order(client: httpx.Client, ledger: dict) -> None:
+    for number in range(5):
+        create(client, ledger, f"page{number}@example.com", f"Page {number}")
+    seen, cursor, pages = [], None, 0
+    while True:
+        response = client.get(
+            "/users", params={"limit": 2, **({"cursor": cursor} if cursor else {})}
+        )
+        assert response.status_code == 200
+        body = response.json()
+        assert len(body["items"]) <= 2
+        seen += [user["id"] for user in body["items"]]
+        pages += 1
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == sorted(ledger)
+    assert pages == -(-len(ledger) // 2)
+
+
+def test_a_repeated_limit_uses_the_last_value(client: httpx.Client, ledger: dict) -> None:
+    create(client, ledger, "repeat@example.com", "Repeat")
+    response = client.get("/users?limit=abc&limit=1")
+    assert response.status_code == 200
+    assert len(response.json()["items"]) == 1
+
+
+def test_update(client: httpx.Client, ledger: dict) -> None:
+    user = create(client, ledger, "before@example.com", "Before")
+    response = client.patch(f"/users/{user['id']}", json={"name": "After"})
+    assert response.status_code == 200
+    assert response.json() == {**user, "name": "After"}
+    response = client.patch(f"/users/{user['id']}", json={"email": "AFTER@example.com"})
+    assert response.json() == {"id": user["id"], "email": "after@example.com", "name": "After"}
+    ledger[user["id"]] = ("after@example.com", "After")
+
+
+BAD_UPDATES = {
+    "empty-object": ({"json": {}}, 422, VALIDATION, {""}),
+    "null-name": ({"json": {"name": None}}, 422, VALIDATION, {"/name"}),
+    "null-email": ({"json": {"email": None}}, 422, VALIDATION, {"/email"}),
+    "extra-field": ({"json": {"name": "Ok Name", "id": 7}}, 422, VALIDATION, {"/id"}),
+    "name-too-short": ({"json": {"name": "A"}}, 422, VALIDATION, {"/name"}),
+    "malformed-json": (raw(b'{"name": '), 400, MALFORMED, None),
+    "wrong-content-type": (raw(b'{"name": "Ok Name"}', "text/plain"), 415, "about:blank", None),
+}
+
+
+@pytest.mark.parametrize("case", BAD_UPDATES.values(), ids=BAD_UPDATES.keys())
+def test_update_rejects_bad_input(client: httpx.Client, ledger: dict, case: tuple) -> None:
+    user = create(client, ledger, f"patch{len(ledger)}@example.com", "Patch Target")
+    kwargs, status, type_, pointers = case
+    response = client.patch(f"/users/{user['id']}", **kwargs)
+    assert_problem(response, status, type_, pointers=pointers)
+    assert client.get(f"/users/{user['id']}").json() == user  # nothing changed
+
+
+def test_update_to_a_taken_email_is_409(client: httpx.Client, ledger: dict) -> None:
+    create(client, ledger, "taken@example.com", "Owner")
+    user = create(client, ledger, "other@example.com", "Other")
+    response = client.patch(f"/users/{user['id']}", json={"email": "Taken@example.com"})
+    assert_problem(response, 409, "/problems/duplicate-email")
+    same = client.patch(f"/users/{user['id']}", json={"email": "other@example.com"})
+    assert same.status_code == 200  # keeping your own email is no conflict
+
+
+def test_delete(client: httpx.Client, ledger: dict) -> None:
+    user = create(client, ledger, "gone@example.com", "Soon Gone")
+    response = client.delete(f"/users/{user['id']}")
+    assert response.status_code == 204
+    assert response.content == b""
+    del ledger[user["id"]]
+    assert_problem(client.get(f"/users/{user['id']}"), 404)
+    assert_problem(client.delete(f"/users/{user['id']}"), 404)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("PUT", "/users/1", {"GET", "PATCH", "DELETE"}),
+        ("POST", "/users/1", {"GET", "PATCH", "DELETE"}),
+        ("DELETE", "/users", {"GET", "POST"}),
+        ("PATCH", "/users", {"GET", "POST"}),
+    ],
+)
+def test_wrong_method_is_405_with_every_allowed_method(
+    client: httpx.Client, method: str, path: str, allowed: set[str]
+) -> None:
+    response = client.request(method, path)
+    assert_problem(response, 405)
+    assert {m.strip() for m in response.headers["allow"].split(",")} == allowed
+
+
+@pytest.mark.parametrize("path", ["/nope", "/users/1/extra", "/Users", "/users/"])
+def test_unknown_route_is_404(client: httpx.Client, path: str) -> None:
+    assert_problem(client.get(path), 404)
+
+
+SECURITY_HEADERS = {
+    "content-security-policy": "default-src 'none';frame-ancestors 'none'",
+    "cross-origin-opener-policy": "same-origin",
+    "cross-origin-resource-policy": "same-origin",
+    "origin-agent-cluster": "?1",
+    "referrer-policy": "no-referrer",
+    "strict-transport-security": "max-age=31536000; includeSubDomains",
+    "x-content-type-options": "nosniff",
+    "x-dns-prefetch-control": "off",
+    "x-download-options": "noopen",
+    "x-frame-options": "SAMEORIGIN",
+    "x-permitted-cross-domain-policies": "none",
+    "x-xss-protection": "0",
+}
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/users/999999", "/nope"])
+def test_security_headers_on_every_response(client: httpx.Client, path: str) -> None:
+    headers = client.get(path).headers
+    assert {name: headers.get(name) for name in SECURITY_HEADERS} == SECURITY_HEADERS
+    assert "x-powered-by" not in headers
+    assert "server" not in headers
+
+
+def test_request_id_is_echoed_and_logged(client: httpx.Client, server: RunningServer) -> None:
+    response = client.get("/users/999999", headers={"x-request-id": "trace-abc.123"})
+    assert response.headers["x-request-id"] == "trace-abc.123"
+    forged = client.get("/healthz", headers={"x-request-id": 'x" {"level": "error"}'})
+    assert re.fullmatch(r"[0-9a-f-]{36}", forged.headers["x-request-id"])
+    lines = [json.loads(line) for line in server.output().splitlines() if line.startswith("{")]
+    logged = [line for line in lines if line.get("request_id") == "trace-abc.123"]
+    assert len(logged) == 1
+    assert logged[0]["event"] == "request"
+    assert logged[0]["level"] == "info"
+    assert (logged[0]["method"], logged[0]["path"], logged[0]["status"]) == (
+        "GET",
+        "/users/999999",
+        404,
+    )
+    assert isinstance(logged[0]["duration_ms"], int | float)
+    assert "timestamp" in logged[0]
+
+
+def test_openapi_describes_the_same_api(client: httpx.Client) -> None:
+    spec = client.get("/openapi.json").json()
+    assert spec["openapi"].startswith("3.1")
+    operations = {(path, method) for path, item in spec["paths"].items() for method in item}
+    assert operations == {
+        ("/healthz", "get"),
+        ("/users", "get"),
+        ("/users", "post"),
+        ("/users/{user_id}", "get"),
+        ("/users/{user_id}", "patch"),
+        ("/users/{user_id}", "delete"),
+    }
+    body = spec["paths"]["/users"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    if "$ref" in body:
+        body = spec["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]
+    assert set(body["required"]) == {"email", "name"}
+    assert body["additionalProperties"] is False
+    for path, method in operations - {("/healthz", "get")}:
+        problem = spec["paths"][path][method]["responses"]["4XX"]
+        assert "application/problem+json" in problem["content"]
+
+
+def test_database_holds_exactly_the_created_rows(
+    database: SqliteDatabase | PostgresDatabase, ledger: dict
+) -> None:
+    # Runs last in this module: every rejected request above must have left no trace.
+    assert ledger, "the tests above should have created users"
+    assert {row[0]: (row[1], row[2]) for row in database.rows()} == ledger
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("PORT", "eighty"), ("PORT", "70000"), ("LOG_LEVEL", "loud"), ("DATABASE_URL", "mysql://x")],
+)
+def test_bad_configuration_stops_the_server_at_start(
+    runtime: str, variable: str, value: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('config') / 'users.db'}"}
+    with (
+        pytest.raises(ServerStartError) as failure,
+        running_server(runtime, EXAMPLE, env={**env, variable: value}, timeout=20),
+    ):
+        pytest.fail("the server started with bad configuration")  # pragma: no cover
+    message = str(failure.value)
+    assert "exited with status 1" in message
+    assert f"{variable}:" in message
+    assert "Traceback" not in message
+    assert not re.search(r"^\s+at .+:\d+:\d+\)?$", message, re.MULTILINE)  # no JS stack
+
+
+def test_a_crash_is_a_500_problem_that_leaks_nothing(
+    runtime: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    database = SqliteDatabase(tmp_path_factory.mktemp("crash") / "users.db")
+    with (
+        running_server(runtime, EXAMPLE, env={"DATABASE_URL": database.url}) as server,
+        httpx.Client(base_url=server.base_url) as client,
+    ):
+        database.drop_users_table()  # the server's next query fails inside the driver
+        response = client.get("/users/1")
+        # Exactly this body: no message, SQL, path or stack trace from the failure.
+        assert assert_problem(response, 500) == {
+            "type": "about:blank",
+            "title": "Internal Server Error",
+            "status": 500,
+            "detail": "An unexpected error occurred.",
+        }
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert "no such table" in server.output()  # the cause is logged for the operator
