@@ -1,0 +1,87 @@
+// CPU-bound work in Node.js: the naive way blocks the event loop, worker threads do not.
+import express, { type Request, type Response } from "express";
+import { Worker } from "node:worker_threads";
+import { burn } from "./burn.ts";
+
+export const app = express();
+app.disable("x-powered-by");
+app.set("case sensitive routing", true);
+app.set("strict routing", true);
+
+app.get("/healthz", (_req: Request, res: Response) => {
+  res.json({ status: "ok" });
+});
+
+// --8<-- [start:pool]
+// A fixed pool of worker threads, started on first use; jobs wait in a queue for a free one.
+const POOL_SIZE = 2;
+const idle: Worker[] = [];
+const queue: { ms: number; done: (rounds: number) => void }[] = [];
+let started = 0;
+
+function runInWorker(ms: number): Promise<number> {
+  return new Promise((done) => {
+    queue.push({ ms, done });
+    if (idle.length === 0 && started < POOL_SIZE) {
+      started += 1;
+      const worker = new Worker(new URL("./worker.ts", import.meta.url));
+      worker.unref(); // an idle pool must not keep the process alive
+      idle.push(worker);
+    }
+    dispatch();
+  });
+}
+
+function dispatch(): void {
+  while (idle.length > 0 && queue.length > 0) {
+    const worker = idle.pop() as Worker;
+    const job = queue.shift() as { ms: number; done: (rounds: number) => void };
+    worker.once("message", (rounds: number) => {
+      job.done(rounds);
+      idle.push(worker);
+      dispatch();
+    });
+    worker.postMessage(job.ms);
+  }
+}
+
+app.get("/naive", (req: Request, res: Response) => {
+  const ms = parseMs(req.query.ms);
+  if (ms === undefined) return badMs(res);
+  // Runs on the main thread: no other callback, not even /healthz, runs until it returns.
+  res.json({ ms, rounds: burn(ms) });
+});
+
+app.get("/offloaded", async (req: Request, res: Response) => {
+  const ms = parseMs(req.query.ms);
+  if (ms === undefined) return badMs(res);
+  // Runs in a worker thread; the main thread's event loop only waits for the message.
+  res.json({ ms, rounds: await runInWorker(ms) });
+});
+// --8<-- [end:pool]
+
+// --8<-- [start:errors]
+function parseMs(value: unknown): number | undefined {
+  if (typeof value !== "string" || !/^\d{1,4}$/.test(value)) return undefined;
+  const ms = Number(value);
+  return ms >= 1 && ms <= 5000 ? ms : undefined;
+}
+
+function badMs(res: Response): void {
+  problem(res, 422, "Unprocessable Content", {
+    errors: [{ in: "query", name: "ms", detail: "must be an integer from 1 to 5000" }],
+  });
+}
+
+function problem(res: Response, status: number, title: string, extra: object = {}): void {
+  const body = { type: "about:blank", title, status, ...extra };
+  res.status(status).type("application/problem+json").send(JSON.stringify(body));
+}
+
+app.use((_req: Request, res: Response) => problem(res, 404, "Not Found"));
+// --8<-- [end:errors]
+
+if (import.meta.main) {
+  const port = Number(process.env.PORT ?? 8080);
+  app.listen(port, process.env.HOST ?? "127.0.0.1");
+}

@@ -1,0 +1,86 @@
+"""Concurrent I/O fan-out: three slow upstream calls at once, under one total deadline."""
+
+import asyncio
+import os
+from typing import Annotated
+
+import httpx
+import uvicorn
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+app = FastAPI(title="fanout", redirect_slashes=False)
+SOURCES = ("prices", "stock", "reviews")
+
+
+@app.get("/healthz")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+# --8<-- [start:fanout]
+class UpstreamError(Exception):
+    """An upstream answered with an error status or could not be reached."""
+
+
+async def fetch(client: httpx.AsyncClient, source: str) -> dict:
+    try:
+        response = await client.get(f"/{source}")
+        response.raise_for_status()
+        return response.json()
+    except (httpx.HTTPError, ValueError) as error:  # ValueError: the body was not JSON
+        raise UpstreamError(source) from error
+
+
+@app.get("/dashboard")
+async def dashboard(
+    timeout_ms: Annotated[int, Query(ge=50, le=5000)] = 1000,
+) -> dict[str, dict]:
+    upstream = os.environ.get("UPSTREAM_URL", "http://127.0.0.1:9")
+    async with httpx.AsyncClient(base_url=upstream) as client:
+        try:
+            # One deadline for the whole fan-out. When it expires, asyncio.timeout cancels
+            # the TaskGroup, which cancels every call still waiting; httpx then closes
+            # their connections. If one call fails, the TaskGroup cancels the others.
+            async with asyncio.timeout(timeout_ms / 1000), asyncio.TaskGroup() as group:
+                tasks = {source: group.create_task(fetch(client, source)) for source in SOURCES}
+        except TimeoutError:
+            return problem(504, "Gateway Timeout", detail=f"upstreams took over {timeout_ms} ms")
+        except ExceptionGroup as failed:  # from the TaskGroup: fetch raises only UpstreamError
+            names = sorted(str(error) for error in failed.exceptions)
+            return problem(502, "Bad Gateway", detail=f"upstream failed: {', '.join(names)}")
+    return {source: task.result() for source, task in tasks.items()}
+
+
+# --8<-- [end:fanout]
+# --8<-- [start:errors]
+PROBLEM_JSON = "application/problem+json"
+
+
+def problem(status: int, title: str, **extra: object) -> JSONResponse:
+    body = {"type": "about:blank", "title": title, "status": status, **extra}
+    return JSONResponse(body, status, media_type=PROBLEM_JSON)
+
+
+@app.exception_handler(HTTPException)
+async def http_problem(request: Request, exc: HTTPException) -> JSONResponse:
+    response = problem(exc.status_code, exc.detail)
+    response.headers.update(exc.headers or {})
+    return response
+
+
+@app.exception_handler(RequestValidationError)
+async def validation_problem(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = [
+        {"in": error["loc"][0], "name": str(error["loc"][-1]), "detail": error["msg"]}
+        for error in exc.errors()
+    ]
+    return problem(422, "Unprocessable Content", errors=errors)
+
+
+# --8<-- [end:errors]
+if __name__ == "__main__":
+    port = int(os.environ.get("PORT", "8080"))
+    uvicorn.run(app, host=os.environ.get("HOST", "127.0.0.1"), port=port)

@@ -1,0 +1,105 @@
+"""A slow upstream for the fan-out tests: a real HTTP server on 127.0.0.1 that answers late.
+
+Every GET /<name> answers `{"source": "<name>"}` after `delay` seconds. While it waits it
+watches the socket, so it can tell a caller that gave up (closed the connection) from one
+that got its answer: that is how the tests prove the example cancelled its pending calls.
+It also records the peak number of requests in flight, which proves they overlapped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import select
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class SlowUpstream(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, delay: float) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.delay = delay
+        self.lock = threading.Lock()
+        self.in_flight = 0
+        self.peak = 0
+        self.answered = 0
+        self.abandoned = 0  # the caller closed the connection before the answer was due
+        self.failing: set[str] = set()  # names answered at once with 503
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def reset(self, delay: float, failing: frozenset[str] = frozenset()) -> None:
+        with self.lock:
+            self.delay, self.peak, self.answered, self.abandoned = delay, 0, 0, 0
+            self.failing = set(failing)
+
+    def wait_for(self, *, abandoned: int, timeout: float) -> bool:
+        """Poll until `abandoned` callers have given up, or `timeout` seconds pass."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if self.abandoned >= abandoned:
+                    return True
+            time.sleep(0.02)
+        return False
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: SlowUpstream
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        upstream = self.server
+        with upstream.lock:
+            upstream.in_flight += 1
+            upstream.peak = max(upstream.peak, upstream.in_flight)
+            delay = upstream.delay
+            failing = self.path.lstrip("/") in upstream.failing
+        try:
+            if failing:
+                self.send_response(503)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            # The socket turns readable with no data (EOF) when the caller hangs up.
+            readable, _, _ = select.select([self.connection], [], [], delay)
+            if readable and not self.connection.recv(1, socket.MSG_PEEK):
+                with upstream.lock:
+                    upstream.abandoned += 1
+                self.close_connection = True
+                return
+            body = json.dumps({"source": self.path.lstrip("/")}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            with upstream.lock:
+                upstream.answered += 1
+        finally:
+            with upstream.lock:
+                upstream.in_flight -= 1
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # keep test output quiet
+
+
+@contextlib.contextmanager
+def slow_upstream(delay: float) -> Iterator[SlowUpstream]:
+    """Run a SlowUpstream in a background thread for the duration of a `with` block."""
+    server = SlowUpstream(delay)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)

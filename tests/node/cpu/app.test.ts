@@ -1,0 +1,71 @@
+// In-process tests of the Node CPU example on a real port: the order in which a CPU request
+// and a later health check finish shows whether the work blocked the event loop.
+import assert from "node:assert/strict";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, before, test } from "node:test";
+import request from "supertest";
+import { app } from "../../../examples/node/cpu/app.ts";
+import { burn } from "../../../examples/node/cpu/burn.ts";
+
+let server: Server;
+let base = "";
+before(async () => {
+  server = app.listen(0, "127.0.0.1");
+  await new Promise((resolve) => server.once("listening", resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+after(() => {
+  server.closeAllConnections();
+  server.close();
+});
+
+async function finishOrder(route: string): Promise<string[]> {
+  const finished: string[] = [];
+  const work = fetch(`${base}${route}?ms=2500`).then((res) => {
+    assert.equal(res.status, 200);
+    finished.push("work");
+  });
+  await new Promise((resolve) => setTimeout(resolve, 500)); // the work request arrives first
+  const health = fetch(`${base}/healthz`).then((res) => {
+    assert.equal(res.status, 200);
+    finished.push("healthz");
+  });
+  await Promise.all([work, health]);
+  return finished;
+}
+
+test("burn runs for the requested time", () => {
+  assert.ok(burn(50) > 0);
+});
+
+test("naive CPU work holds up the health check", async () => {
+  assert.deepEqual(await finishOrder("/naive"), ["work", "healthz"]);
+});
+
+test("offloaded CPU work lets the health check through", async () => {
+  await fetch(`${base}/offloaded?ms=1`); // start a worker thread
+  assert.deepEqual(await finishOrder("/offloaded"), ["healthz", "work"]);
+});
+
+test("two offloaded jobs run in the pool at once and both answer", async () => {
+  const [a, b] = await Promise.all([
+    request(app).get("/offloaded?ms=20").expect(200),
+    request(app).get("/offloaded?ms=20").expect(200),
+  ]);
+  assert.ok(a.body.rounds > 0 && b.body.rounds > 0);
+});
+
+for (const value of ["0", "5001", "abc", ""]) {
+  for (const route of ["/naive", "/offloaded"]) {
+    test(`${route}?ms=${JSON.stringify(value)} is a 422 problem`, async () => {
+      const res = await request(app).get(route).query({ ms: value }).expect(422);
+      assert.match(res.headers["content-type"] ?? "", /^application\/problem\+json/);
+      assert.equal(res.body.errors[0].name, "ms");
+    });
+  }
+}
+
+test("an unknown route is a 404 problem", async () => {
+  await request(app).get("/nope").expect(404, { type: "about:blank", title: "Not Found", status: 404 });
+});

@@ -1,0 +1,67 @@
+"""In-process tests of the Python fan-out: httpx drives the app over ASGI, the upstream is real."""
+
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+
+from examples.python.fanout.main import app
+from tests.contract.upstream import SlowUpstream, slow_upstream
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def upstream(monkeypatch: pytest.MonkeyPatch) -> Iterator[SlowUpstream]:
+    with slow_upstream(0.2) as server:
+        monkeypatch.setenv("UPSTREAM_URL", server.url)
+        yield server
+
+
+@pytest.fixture
+async def client(upstream: SlowUpstream) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+
+
+async def test_healthz(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+
+
+async def test_dashboard_combines_all_three_concurrently(
+    client: httpx.AsyncClient, upstream: SlowUpstream
+) -> None:
+    response = await client.get("/dashboard")
+    assert response.status_code == 200
+    assert set(response.json()) == {"prices", "stock", "reviews"}
+    assert upstream.peak == 3
+
+
+async def test_deadline_is_a_504_and_cancels(
+    client: httpx.AsyncClient, upstream: SlowUpstream
+) -> None:
+    upstream.reset(delay=5.0)
+    response = await client.get("/dashboard", params={"timeout_ms": 100})
+    assert response.status_code == 504
+    assert response.json()["detail"] == "upstreams took over 100 ms"
+    assert upstream.wait_for(abandoned=3, timeout=4.0)
+
+
+async def test_failing_upstream_is_a_502(client: httpx.AsyncClient, upstream: SlowUpstream) -> None:
+    upstream.reset(delay=5.0, failing=frozenset({"prices"}))
+    response = await client.get("/dashboard")
+    assert response.status_code == 502
+    assert response.json()["detail"] == "upstream failed: prices"
+
+
+async def test_bad_timeout_is_a_422_problem(client: httpx.AsyncClient) -> None:
+    response = await client.get("/dashboard", params={"timeout_ms": 10})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"][0]["name"] == "timeout_ms"
+
+
+async def test_unknown_route_is_a_404_problem(client: httpx.AsyncClient) -> None:
+    response = await client.get("/nope")
+    assert response.json() == {"type": "about:blank", "title": "Not Found", "status": 404}

@@ -1,0 +1,116 @@
+"""In-process tests of the Python streaming example.
+
+SSE goes through httpx's ASGI transport. WebSockets need a real server, so the app runs
+in uvicorn on a background thread of this process (coverage still sees it) and the
+`websockets` client talks to it over 127.0.0.1.
+"""
+
+import json
+import random
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+import uvicorn
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+from examples.python.streaming.main import app, stats
+from scripts.servers import free_port
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def chat_url() -> Iterator[str]:
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.started
+    yield f"ws://127.0.0.1:{port}/chat"
+    server.should_exit = True
+    thread.join(10)
+
+
+def eventually(check, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.02)
+    return check()
+
+
+@pytest.mark.anyio
+async def test_sse_sends_numbered_events_in_order(client: httpx.AsyncClient) -> None:
+    response = await client.get("/events", params={"count": 3, "interval_ms": 0})
+    assert response.headers["content-type"].startswith("text/event-stream")
+    ids = [line for line in response.text.splitlines() if line.startswith("id: ")]
+    assert ids == ["id: 1", "id: 2", "id: 3"]
+    assert (await client.get("/stats")).json()["streams_open"] == 0
+
+
+@pytest.mark.anyio
+async def test_sse_bad_count_is_a_422_problem(client: httpx.AsyncClient) -> None:
+    response = await client.get("/events", params={"count": 0})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"][0]["name"] == "count"
+
+
+@pytest.mark.anyio
+async def test_healthz_and_unknown_route(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    response = await client.get("/nope")
+    assert response.json() == {"type": "about:blank", "title": "Not Found", "status": 404}
+
+
+def test_chat_relays_to_every_member_in_order(chat_url: str) -> None:
+    with connect(chat_url) as alice, connect(chat_url) as bob:
+        assert eventually(lambda: stats["chat_members"] == 2)
+        for n in range(5):
+            alice.send(f"m{n}")
+        for member in (alice, bob):
+            assert [json.loads(member.recv(timeout=5))["text"] for _ in range(5)] == [
+                f"m{n}" for n in range(5)
+            ]
+    assert eventually(lambda: stats["chat_members"] == 0)
+
+
+@pytest.mark.parametrize(("message", "code"), [("x" * 1001, 1009), (b"\x00", 1003)])
+def test_chat_closes_on_bad_frames(chat_url: str, message: str | bytes, code: int) -> None:
+    with connect(chat_url) as member:
+        member.send(message)
+        with pytest.raises(ConnectionClosed) as closed:
+            member.recv(timeout=5)
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == code
+
+
+def test_chat_drops_a_member_that_stops_reading(chat_url: str) -> None:
+    before = stats["chat_dropped"]
+    rng = random.Random(4)  # noqa: S311 - test data, not a secret
+    with connect(chat_url, max_queue=4) as slow, connect(chat_url) as fast:
+        assert eventually(lambda: stats["chat_members"] == 2)
+        for _ in range(20_000):
+            # Random text: uvicorn compresses messages, so repeated text would not fill buffers.
+            line = "".join(chr(rng.randrange(0x4E00, 0xA000)) for _ in range(1000))
+            fast.send(line)
+            assert json.loads(fast.recv(timeout=10))["text"] == line
+            if stats["chat_dropped"] > before:
+                break
+        assert stats["chat_dropped"] == before + 1
+        assert stats["chat_members"] == 1
+        slow.socket.shutdown(socket.SHUT_RDWR)
