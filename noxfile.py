@@ -49,6 +49,7 @@ def prepare_site(session: nox.Session) -> None:
     install_groups(session, "docs", "node")
     npm_ci(session)
     session.run("python", "scripts/vendor_assets.py")
+    session.run("python", "-m", "scripts.bench.render")
 
 
 def ensure_chromium(session: nox.Session) -> None:
@@ -71,6 +72,35 @@ def ensure_chromium(session: nox.Session) -> None:
         "chromium",
         external=True,
         env=env,
+    )
+
+
+# The benchmark's Debian tools: command -> package.
+BENCH_TOOLS = {"wrk": "wrk", "nginx": "nginx", "taskset": "util-linux"}
+
+
+def ensure_bench_tools(session: nox.Session) -> None:
+    """wrk, nginx and taskset: install Debian's when root, else say how."""
+    missing = sorted(
+        {
+            package
+            for tool, package in BENCH_TOOLS.items()
+            if not (shutil.which(tool) or shutil.which(tool, path="/usr/sbin:/sbin"))
+        }
+    )
+    if not missing:
+        return
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        session.error(
+            f"the benchmark needs {', '.join(missing)}: on Debian or Ubuntu run "
+            f"`sudo apt-get install -y {' '.join(missing)}`, elsewhere your package manager"
+        )
+    session.log(f"installing Debian's {', '.join(missing)} for the benchmark")
+    env = {"DEBIAN_FRONTEND": "noninteractive"}
+    session.run("apt-get", "update", "-qq", external=True, env=env)
+    session.run(
+        "apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing,
+        external=True, env=env,
     )
 
 
@@ -101,6 +131,7 @@ def zensical(session: nox.Session) -> None:
     install_groups(session, "zensical", "node")
     npm_ci(session)
     session.run("python", "scripts/vendor_assets.py")
+    session.run("python", "-m", "scripts.bench.render")
     session.run("zensical", "build", "--config-file", "mkdocs.yml", "--strict")
 
 
@@ -110,6 +141,7 @@ def tests(session: nox.Session) -> None:
     install_groups(session, "test")
     npm_ci(session)
     ensure_chromium(session)
+    ensure_bench_tools(session)  # the --quick benchmark test runs wrk against nginx
     session.run("node", "--test", "tests/node/**/*.test.ts")
     session.run("pytest", "--cov", "--cov-report=term-missing", *session.posargs)
 
@@ -122,3 +154,16 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("npx", "tsc", "--noEmit", "-p", ".")
+
+
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Measure every bench server (about 20 minutes) into data/bench/results.json.
+
+    `nox -s bench -- --quick --output /tmp/quick.json` is a smoke run in under a minute.
+    """
+    install_groups(session, "bench")
+    npm_ci(session)
+    ensure_bench_tools(session)
+    session.run("python", "-m", "scripts.bench", *session.posargs)
+    session.run("python", "-m", "scripts.bench.render")

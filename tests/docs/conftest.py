@@ -7,11 +7,18 @@ from pathlib import Path
 import pytest
 
 from scripts import doc_checks
+from scripts.bench.render import render as render_performance_pages
 from scripts.vendor_assets import vendor_assets
 
 
+@pytest.fixture(scope="session", autouse=True)
+def performance_pages() -> None:
+    """Render the Performance pages' tables and charts from data/bench/results.json."""
+    render_performance_pages()
+
+
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def built_site(tmp_path_factory: pytest.TempPathFactory, performance_pages: None) -> Path:
     """Build the site with `mkdocs build --strict`; any warning fails the build."""
     vendor_assets()
     site = tmp_path_factory.mktemp("site")

@@ -1,0 +1,60 @@
+"""`python -m scripts.bench [--quick] [--output PATH]`: measure, then write the results file."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+from scripts.bench import harness
+from scripts.bench.config import plan
+from scripts.bench.load import find_tool
+from scripts.servers import ROOT, NodeNotFoundError, node_binary
+
+DEFAULT_OUTPUT = ROOT / "data" / "bench" / "results.json"
+DEBIAN_TOOLS = {"wrk": "wrk", "nginx": "nginx", "taskset": "util-linux"}
+PYTHON_MODULES = ("fastapi", "uvicorn", "uvloop", "httptools", "granian", "numpy")
+
+
+def missing_prerequisites() -> list[str]:
+    """What the harness needs and cannot find, each with how to install it."""
+    problems = []
+    packages = sorted({package for tool, package in DEBIAN_TOOLS.items() if not find_tool(tool)})
+    if packages:
+        problems.append(
+            f"missing {', '.join(packages)}: as root on Debian or Ubuntu run "
+            f"`apt-get install -y {' '.join(packages)}` (`nox -s bench` does this when root)"
+        )
+    modules = [name for name in PYTHON_MODULES if importlib.util.find_spec(name) is None]
+    if modules:
+        problems.append(
+            f"missing Python packages {', '.join(modules)}: run through `nox -s bench`, "
+            "which installs the `bench` dependency group"
+        )
+    try:
+        node_binary()
+    except NodeNotFoundError as error:
+        problems.append(str(error))
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scripts.bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a smoke run in under a minute")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    args = parser.parse_args(argv)
+    problems = missing_prerequisites()
+    if problems:
+        print("\n".join(f"bench: {problem}" for problem in problems), file=sys.stderr)
+        return 2
+    results = harness.run(plan(quick=args.quick))
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"bench: wrote {args.output} in {results['duration_s']} s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,163 @@
+"""What the harness measures: the servers, the workloads, and the method's parameters."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+# Every figure in a full run rests on these; a --quick run shortens them (see QUICK).
+LOAD_CPU_FLAG = 0.90  # a run whose load generator used more of its core is flagged
+AGREEMENT = 0.10  # two full runs in a row should agree within this, per figure
+
+
+@dataclass(frozen=True)
+class Method:
+    repetitions: int = 5
+    warmup_s: int = 1  # wrk runs this long first; its numbers are discarded
+    throughput_s: int = 2  # then wrk measures throughput for this long
+    latency_s: float = 2.0  # then the fixed-rate generator measures latency
+    wrk_threads: int = 1
+    request_timeout_s: int = 2  # wrk takes whole seconds
+    load_cpu_flag: float = LOAD_CPU_FLAG
+    agreement: float = AGREEMENT
+    host: str = "127.0.0.1"
+
+
+FULL = Method()
+QUICK = Method(repetitions=1, warmup_s=0, throughput_s=1, latency_s=0.5)
+
+
+@dataclass(frozen=True)
+class Server:
+    id: str
+    label: str
+    runtime: str  # python, node or nginx
+    framework: str
+    http_server: str
+    workers: int = 1
+    source: str = ""  # the file that defines the app
+
+
+@dataclass(frozen=True)
+class Workload:
+    id: str
+    title: str
+    path: str
+    connections: int
+    rate: int  # requests per second offered by the fixed-rate latency run
+    servers: tuple[str, ...]
+    notes: str = ""
+
+
+SINGLE = ("fastapi-uvicorn", "starlette-uvicorn", "node-http", "express", "fastify")
+SERVERS = (
+    Server(
+        "fastapi-uvicorn",
+        "FastAPI, uvicorn[standard]",
+        "python",
+        "FastAPI",
+        "uvicorn (uvloop, httptools)",
+        source="examples/python/bench/main.py",
+    ),
+    Server(
+        "fastapi-uvicorn-plain",
+        "FastAPI, plain uvicorn",
+        "python",
+        "FastAPI",
+        "uvicorn (asyncio, h11)",
+        source="examples/python/bench/main.py",
+    ),
+    Server(
+        "fastapi-granian",
+        "FastAPI, Granian",
+        "python",
+        "FastAPI",
+        "Granian (ASGI)",
+        source="examples/python/bench/main.py",
+    ),
+    Server(
+        "starlette-uvicorn",
+        "Starlette, uvicorn[standard]",
+        "python",
+        "Starlette",
+        "uvicorn (uvloop, httptools)",
+        source="examples/python/bench/starlette_app.py",
+    ),
+    Server(
+        "fastapi-uvicorn-2w",
+        "FastAPI, uvicorn, 2 workers",
+        "python",
+        "FastAPI",
+        "uvicorn (uvloop, httptools)",
+        workers=2,
+        source="examples/python/bench/main.py",
+    ),
+    Server(
+        "node-http", "node:http", "node", "none", "node:http", source="examples/node/bench/http.ts"
+    ),
+    Server(
+        "express", "Express 5", "node", "Express", "node:http", source="examples/node/bench/app.ts"
+    ),
+    Server(
+        "fastify",
+        "Fastify 5",
+        "node",
+        "Fastify",
+        "node:http",
+        source="examples/node/bench/fastify.ts",
+    ),
+    Server(
+        "express-cluster-2",
+        "Express 5, cluster of 2",
+        "node",
+        "Express",
+        "node:cluster",
+        workers=2,
+        source="examples/node/bench/cluster.ts",
+    ),
+    Server("nginx", "nginx (ceiling)", "nginx", "none", "nginx", source="scripts/bench/nginx.conf"),
+)
+MULTI = ("fastapi-uvicorn-2w", "express-cluster-2")
+ALT_PYTHON = ("fastapi-uvicorn-plain", "fastapi-granian")
+
+WORKLOADS = (
+    Workload(
+        "json", "Small JSON response", "/json", 64, 1000, (*SINGLE, *ALT_PYTHON, *MULTI, "nginx")
+    ),
+    Workload("db", "Read one row from SQLite", "/db", 64, 1000, SINGLE),
+    Workload("io", "Await a 20 ms upstream", "/io", 256, 1000, (*SINGLE, *ALT_PYTHON)),
+    Workload(
+        "io-sync",
+        "Block a thread for 20 ms",
+        "/io/sync",
+        256,
+        1000,
+        ("fastapi-uvicorn",),
+        notes="FastAPI `def` handler: Starlette's thread pool, not the event loop",
+    ),
+    Workload("cpu", "Matrix multiply, pure language", "/cpu", 64, 100, (*SINGLE, *MULTI)),
+    Workload("cpu-numpy", "Matrix multiply, NumPy", "/cpu/numpy", 64, 100, ("fastapi-uvicorn",)),
+    Workload("file", "Read a 16 KiB file", "/file", 64, 1000, SINGLE),
+)
+# --quick: one server per runtime plus the ceiling, and every workload they serve.
+QUICK_SERVERS = ("fastapi-uvicorn", "express", "nginx")
+
+
+@dataclass(frozen=True)
+class Plan:
+    method: Method
+    servers: tuple[Server, ...]
+    workloads: tuple[Workload, ...]
+    quick: bool = False
+    notes: dict[str, str] = field(default_factory=dict)
+
+    def workloads_for(self, server: Server) -> list[Workload]:
+        return [w for w in self.workloads if server.id in w.servers]
+
+
+def plan(quick: bool) -> Plan:
+    servers = tuple(s for s in SERVERS if not quick or s.id in QUICK_SERVERS)
+    return Plan(QUICK if quick else FULL, servers, WORKLOADS, quick)
+
+
+def as_dict(item: object) -> dict[str, object]:
+    return asdict(item)  # type: ignore[call-overload]

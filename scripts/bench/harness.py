@@ -1,0 +1,188 @@
+"""Run the plan: every server, every workload it serves, interleaved repetitions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import statistics
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import TextIO
+
+from scripts.bench import load, machine, procstat
+from scripts.bench.config import Plan, Server, Workload, as_dict
+from scripts.bench.launch import started
+
+MIB = 1024 * 1024
+SCHEMA_VERSION = 1
+STARTUP_MS_BUDGET = 2_000  # per server start and stop, for the duration estimate only
+THROUGHPUT_TOOL = "wrk (Debian package), closed loop, one thread"
+LATENCY_TOOL = (
+    "scripts/bench/rategen.py: a fixed request rate, latency timed from when each request "
+    "was due, which corrects for coordinated omission (Debian does not package wrk2)"
+)
+
+
+def cpu_sets() -> dict[str, str | None]:
+    """Server on the first usable core, load generators on the second; none if only one."""
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2:
+        return {"server": None, "load": None, "multi": None}
+    return {"server": str(cores[0]), "load": str(cores[1]), "multi": f"{cores[0]},{cores[1]}"}
+
+
+def estimate_s(plan: Plan) -> float:
+    """How long the plan takes, roughly: for choosing durations, not for the results."""
+    method = plan.method
+    per_cell = method.warmup_s + method.throughput_s + method.latency_s + 0.7
+    cells = sum(len(plan.workloads_for(server)) for server in plan.servers)
+    starts = len(plan.servers) * STARTUP_MS_BUDGET / 1000
+    return method.repetitions * (cells * per_cell + starts)
+
+
+def spread(values: list[float], digits: int = 1) -> dict[str, float]:
+    return {
+        "median": round(statistics.median(values), digits),
+        "min": round(min(values), digits),
+        "max": round(max(values), digits),
+    }
+
+
+def prime(url: str) -> None:
+    with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - 127.0.0.1 only
+        response.read()
+
+
+def measure(plan: Plan, server: Server, workload: Workload, port: int, pgid: int) -> dict:
+    method, cpus = plan.method, cpu_sets()
+    url = f"http://{method.host}:{port}{workload.path}"
+    args = (workload.connections, method.wrk_threads, method.request_timeout_s, cpus["load"])
+    with procstat.PeakRss(pgid) as rss:
+        prime(url)  # a first request pays one-off costs (e.g. NumPy's import) even in --quick
+        if method.warmup_s:
+            load.wrk(url, workload.connections, method.warmup_s, *args[1:])  # discarded
+        cpu_before, began = procstat.cpu_seconds(pgid), time.perf_counter()
+        throughput = load.wrk(url, workload.connections, method.throughput_s, *args[1:])
+        server_cpu = (procstat.cpu_seconds(pgid) - cpu_before) / (time.perf_counter() - began)
+        latency = load.fixed_rate(
+            port,
+            workload.path,
+            workload.rate,
+            method.latency_s,
+            workload.connections,
+            method.request_timeout_s,
+            cpus["load"],
+        )
+    load_cpu = max(throughput.cpu_fraction, latency.cpu_fraction)
+    report = latency.report
+    return {
+        "requests_per_s": round(float(throughput.report["requests_per_s"]), 1),
+        "errors": int(throughput.report["errors"]),
+        "p50_ms": report["p50_ms"],
+        "p90_ms": report["p90_ms"],
+        "p99_ms": report["p99_ms"],
+        "max_ms": report["max_ms"],
+        "latency_errors": int(report["errors"]),
+        "achieved_rate": report["achieved_rate"],
+        "server_cpu_percent": round(server_cpu * 100, 1),
+        "peak_rss_mib": round(rss.peak / MIB, 1),
+        "load_cpu_percent": round(load_cpu * 100, 1),
+        "load_saturated": load_cpu > method.load_cpu_flag,
+    }
+
+
+SUMMARISED = ("requests_per_s", "p50_ms", "p90_ms", "p99_ms", "max_ms", "server_cpu_percent")
+SUMMARISED += ("peak_rss_mib", "load_cpu_percent", "achieved_rate")
+
+
+def summarise(runs: list[dict]) -> dict:
+    summary: dict[str, object] = {key: spread([run[key] for run in runs]) for key in SUMMARISED}
+    summary["errors"] = sum(run["errors"] + run["latency_errors"] for run in runs)
+    summary["load_saturated_runs"] = sum(run["load_saturated"] for run in runs)
+    return summary
+
+
+def run(plan: Plan, log: TextIO = sys.stderr) -> dict:
+    """Execute `plan` and return the results document (see data/bench/results.schema.json)."""
+    began = time.perf_counter()
+    cpus = cpu_sets()
+    cells: dict[tuple[str, str], list[dict]] = {}
+    starts: dict[str, list[dict]] = {}
+    print(f"bench: about {estimate_s(plan) / 60:.1f} min", file=log, flush=True)
+    with tempfile.TemporaryDirectory(prefix="bench-data-") as data_dir:
+        for rep in range(plan.method.repetitions):
+            # Interleave: every server once per repetition, starting one later each time.
+            order = (
+                plan.servers[rep % len(plan.servers) :] + plan.servers[: rep % len(plan.servers)]
+            )
+            for server in order:
+                server_cpus = cpus["multi"] if server.workers > 1 else cpus["server"]
+                with started(server, server_cpus, Path(data_dir)) as live:
+                    starts.setdefault(server.id, []).append(
+                        {
+                            "startup_ms": round(live.startup_ms, 1),
+                            "idle_rss_mib": round(live.idle_rss_bytes / MIB, 1),
+                        }
+                    )
+                    for workload in plan.workloads_for(server):
+                        print(
+                            f"bench: rep {rep + 1} {server.id} {workload.id}", file=log, flush=True
+                        )
+                        result = measure(plan, server, workload, live.port, live.pgid)
+                        cells.setdefault((workload.id, server.id), []).append(
+                            {"rep": rep + 1, **result}
+                        )
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "quick": plan.quick,
+        "date": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        "duration_s": round(time.perf_counter() - began, 1),
+        "machine": machine.machine(),
+        "versions": machine.versions(),
+        "method": method_block(plan, cpus),
+        "servers": [as_dict(server) for server in plan.servers],
+        "workloads": [as_dict(w) | {"servers": list(w.servers)} for w in plan.workloads],
+        "startup": [
+            {
+                "server": server_id,
+                "runs": runs,
+                "summary": {
+                    "startup_ms": spread([r["startup_ms"] for r in runs]),
+                    "idle_rss_mib": spread([r["idle_rss_mib"] for r in runs]),
+                },
+            }
+            for server_id, runs in starts.items()
+        ],
+        "results": [
+            {"workload": workload_id, "server": server_id, "runs": runs, "summary": summarise(runs)}
+            for (workload_id, server_id), runs in sorted(cells.items())
+        ],
+    }
+
+
+def workload_constants() -> dict[str, int]:
+    """The workloads' parameters, read from the Python bench code that defines them."""
+    from examples.python.bench import workloads
+
+    return {
+        "io_delay_ms": workloads.IO_WAITED_MS,
+        "matrix_size": workloads.MATRIX_SIZE,
+        "file_bytes": len(workloads.file_content()),
+    }
+
+
+def method_block(plan: Plan, cpus: dict[str, str | None]) -> dict[str, object]:
+    return {
+        **as_dict(plan.method),
+        "pinned": cpus["server"] is not None,
+        "server_cpus": cpus["server"],
+        "load_cpus": cpus["load"],
+        "multi_worker_cpus": cpus["multi"],
+        "throughput_tool": THROUGHPUT_TOOL,
+        "latency_tool": LATENCY_TOOL,
+        "interleaving": "each repetition starts every server once, in a rotated order",
+        **workload_constants(),
+    }

@@ -1,0 +1,124 @@
+"""Start one bench server, pinned to its core(s), and measure start-up time and idle memory."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from scripts.bench import procstat
+from scripts.bench.config import Server
+from scripts.bench.load import find_tool, pinned
+from scripts.servers import ROOT, ServerStartError, free_port, node_binary, stop
+
+PYTHON_APPS = "examples.python.bench"  # imported as a package from the repository root
+NGINX_TEMPLATE = Path(__file__).with_name("nginx.conf")
+# The bytes every server sends for /json (nginx gets them from the same constant).
+JSON_BODY = json.dumps({"message": "Hello, World!"}, separators=(",", ":"))
+UVICORN_FLAGS = ["--no-access-log", "--no-server-header", "--log-level", "warning"]
+UVICORN_STANDARD = ["--loop", "uvloop", "--http", "httptools"]
+UVICORN_PLAIN = ["--loop", "asyncio", "--http", "h11"]  # what a plain `pip install uvicorn` uses
+
+
+def uvicorn(module: str, port: int, *extra: str) -> list[str]:
+    where = [f"{PYTHON_APPS}.{module}:app", "--host", "127.0.0.1", "--port", str(port)]
+    return [sys.executable, "-m", "uvicorn", *where, *UVICORN_FLAGS, *extra]
+
+
+def command(server: Server, port: int, prefix: Path) -> list[str]:
+    """The command line that runs `server` on `port` (`prefix`: a scratch directory)."""
+    node = [node_binary(), "--disable-warning=ExperimentalWarning"]
+    match server.id:
+        case "fastapi-uvicorn":
+            return uvicorn("main", port, *UVICORN_STANDARD)
+        case "fastapi-uvicorn-plain":
+            return uvicorn("main", port, *UVICORN_PLAIN)
+        case "fastapi-uvicorn-2w":
+            return uvicorn("main", port, *UVICORN_STANDARD, "--workers", str(server.workers))
+        case "starlette-uvicorn":
+            return uvicorn("starlette_app", port, *UVICORN_STANDARD)
+        case "fastapi-granian":
+            where = ["--host", "127.0.0.1", "--port", str(port), "--working-dir", str(ROOT)]
+            options = ["--interface", "asgi", "--workers", "1", "--no-ws", "--log-level", "warning"]
+            return [sys.executable, "-m", "granian", *options, *where, f"{PYTHON_APPS}.main:app"]
+        case "node-http" | "express" | "fastify" | "express-cluster-2":
+            return [*node, str(ROOT / server.source)]
+        case "nginx":
+            config = nginx_config(port, prefix)
+            nginx = find_tool("nginx") or "nginx"
+            return [nginx, "-p", str(prefix), "-c", str(config), "-e", "stderr"]
+    raise ValueError(f"no command for server {server.id!r}")
+
+
+def nginx_config(port: int, prefix: Path) -> Path:
+    text = NGINX_TEMPLATE.read_text(encoding="utf-8")
+    for name, value in {"PREFIX": str(prefix), "PORT": str(port), "JSON": JSON_BODY}.items():
+        text = text.replace(f"@{name}@", value)
+    config = prefix / "nginx.conf"
+    config.write_text(text, encoding="utf-8")
+    return config
+
+
+@dataclass(frozen=True)
+class Started:
+    process: subprocess.Popen[bytes]
+    port: int
+    startup_ms: float
+    idle_rss_bytes: int
+
+    @property
+    def pgid(self) -> int:
+        return self.process.pid
+
+
+def answers_ok(port: int) -> bool:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+    try:
+        connection.request("GET", "/healthz")
+        return connection.getresponse().status == 200
+    except OSError:
+        return False
+    finally:
+        connection.close()
+
+
+@contextlib.contextmanager
+def started(
+    server: Server, cpus: str | None, data_dir: Path, timeout: float = 30.0, settle: float = 0.5
+) -> Iterator[Started]:
+    """Run `server` for a `with` block; time its start-up, then read its idle memory."""
+    port = free_port()
+    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "BENCH_DATA_DIR": str(data_dir)}
+    env |= {"BENCH_WORKERS": str(server.workers), "NODE_ENV": "production"}
+    with tempfile.TemporaryDirectory(prefix="bench-") as scratch, tempfile.TemporaryFile() as log:
+        began = time.perf_counter()
+        process = subprocess.Popen(
+            pinned(cpus, command(server, port, Path(scratch))),
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            deadline = began + timeout
+            while not answers_ok(port):
+                if process.poll() is not None or time.perf_counter() > deadline:
+                    log.seek(0)
+                    printed = log.read().decode(errors="replace")
+                    raise ServerStartError(f"{server.id} did not start:\n{printed}")
+                time.sleep(0.005)
+            startup_ms = (time.perf_counter() - began) * 1000
+            time.sleep(settle)  # let workers finish starting before reading idle memory
+            yield Started(process, port, startup_ms, procstat.rss_bytes(process.pid))
+        finally:
+            stop(process)

@@ -1,0 +1,40 @@
+"""The committed results file is valid, and the schema rejects a malformed one."""
+
+import copy
+
+import jsonschema
+import pytest
+
+
+def validator(schema: dict) -> jsonschema.Draft202012Validator:
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+
+
+def test_committed_results_validate(schema: dict, committed: dict) -> None:
+    validator(schema).validate(committed)
+
+
+def test_committed_results_cover_every_planned_cell(committed: dict) -> None:
+    servers = {server["id"] for server in committed["servers"]}
+    cells = {(cell["workload"], cell["server"]) for cell in committed["results"]}
+    for workload in committed["workloads"]:
+        for server in set(workload["servers"]) & servers:
+            assert (workload["id"], server) in cells
+
+
+@pytest.mark.parametrize(
+    "break_it",
+    [
+        lambda d: d.pop("machine"),
+        lambda d: d["method"].update(host="0.0.0.0"),  # noqa: S104 - the value under test
+        lambda d: d["results"][0]["summary"].pop("p99_ms"),
+        lambda d: d["results"][0]["runs"][0].update(requests_per_s=-1),
+    ],
+    ids=["no-machine", "not-loopback", "no-p99", "negative-rate"],
+)
+def test_schema_rejects_broken_results(schema: dict, committed: dict, break_it) -> None:
+    broken = copy.deepcopy(committed)
+    break_it(broken)
+    with pytest.raises(jsonschema.ValidationError):
+        validator(schema).validate(broken)
