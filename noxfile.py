@@ -26,6 +26,9 @@ nox.options.error_on_missing_interpreters = True
 
 # MkDocs 1.6 prints a banner about MkDocs 2; the pin in pyproject.toml already answers it.
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+# mkdocs.yml loads Markdown extensions from scripts/; the mkdocs and zensical console
+# scripts do not put the working directory on sys.path, so put the root there.
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
 
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 NPM_STAMP = ROOT / "node_modules" / ".package-lock.sha256"
@@ -99,8 +102,14 @@ def ensure_bench_tools(session: nox.Session) -> None:
     env = {"DEBIAN_FRONTEND": "noninteractive"}
     session.run("apt-get", "update", "-qq", external=True, env=env)
     session.run(
-        "apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing,
-        external=True, env=env,
+        "apt-get",
+        "install",
+        "-y",
+        "-qq",
+        "--no-install-recommends",
+        *missing,
+        external=True,
+        env=env,
     )
 
 
@@ -108,7 +117,7 @@ def ensure_bench_tools(session: nox.Session) -> None:
 def docs(session: nox.Session) -> None:
     """Serve the site at http://127.0.0.1:8000, rebuilding when pages or examples change."""
     prepare_site(session)
-    watched = ["examples", "tests", "scripts", "CONTRIBUTING.md"]
+    watched = ["examples", "tests", "scripts", "data", "CONTRIBUTING.md"]
     session.run(
         "mkdocs",
         "serve",
@@ -167,3 +176,10 @@ def bench(session: nox.Session) -> None:
     ensure_bench_tools(session)
     session.run("python", "-m", "scripts.bench", *session.posargs)
     session.run("python", "-m", "scripts.bench.render")
+
+
+@nox.session(default=False)
+def freshness(session: nox.Session) -> None:
+    """Compare pinned versions and dated facts with PyPI and npm; print what is stale."""
+    install_groups(session, "docs")  # PyYAML and Markdown, which scripts/facts.py imports
+    session.run("python", "scripts/freshness.py", *session.posargs)

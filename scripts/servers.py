@@ -106,6 +106,15 @@ class RunningServer:
         size = os.fstat(self.output_fd).st_size
         return os.pread(self.output_fd, size, 0).decode(errors="replace")
 
+    def wait_for_output(self, text: str, timeout: float = 10.0) -> str:
+        """Return the output once it contains `text`; loggers may write after responding."""
+        deadline = time.monotonic() + timeout
+        while text not in (printed := self.output()):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} not printed within {timeout} s:\n{printed}")
+            time.sleep(0.05)
+        return printed
+
 
 def wait_until_ready(process: subprocess.Popen[bytes], url: str, timeout: float) -> None:
     """Poll `url` until it answers 200, the process exits, or `timeout` seconds pass."""

@@ -5,69 +5,49 @@ do); the test reads each built page's article text, leaving out code listings, p
 text of every generated chart, and matches each number against the data.
 """
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from scripts.bench import figures, render
-from scripts.servers import ROOT
 
 PAGES = ["performance/index.html", "performance/method/index.html"]
 PAGES += ["performance/results/index.html"]
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    render.render()
-    site = tmp_path_factory.mktemp("site")
-    # Not --strict: test_site_build.py owns strictness; this test owns the figures.
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--site-dir", str(site)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr
-    return site
-
-
 @pytest.mark.parametrize("page", PAGES)
-def test_every_number_on_the_page_is_data(site: Path, page: str, committed: dict) -> None:
-    text = figures.visible_text((site / page).read_text(encoding="utf-8"))
+def test_every_number_on_the_page_is_data(built_site: Path, page: str, committed: dict) -> None:
+    text = figures.visible_text((built_site / page).read_text(encoding="utf-8"))
     shown = figures.numbers_in(text)
     assert shown, "no numbers found: the page did not render its tables"
     assert figures.unexplained(shown, committed) == []
 
 
-def test_the_servers_page_types_no_number(site: Path, committed: dict) -> None:
+def test_the_servers_page_types_no_number(built_site: Path, committed: dict) -> None:
     # Its code listings are tested files; its prose must not state a figure either.
-    page = site / "performance" / "servers" / "index.html"
+    page = built_site / "performance" / "servers" / "index.html"
     shown = figures.numbers_in(figures.visible_text(page.read_text(encoding="utf-8")))
     assert figures.unexplained(shown, committed) == []
 
 
-def test_every_chart_number_is_data(site: Path, committed: dict) -> None:
-    charts = sorted((site / "performance" / "generated").glob("*.svg"))
+def test_every_chart_number_is_data(built_site: Path, committed: dict) -> None:
+    charts = sorted((built_site / "performance" / "generated").glob("*.svg"))
     assert charts
     for chart in charts:
         shown = figures.numbers_in(figures.svg_text(chart.read_text(encoding="utf-8")))
         assert figures.unexplained(shown, committed) == [], chart.name
 
 
-def test_results_page_shows_the_ceiling_and_its_share(site: Path, committed: dict) -> None:
+def test_results_page_shows_the_ceiling_and_its_share(built_site: Path, committed: dict) -> None:
     results = render.Results(committed)
-    text = figures.visible_text((site / PAGES[2]).read_text(encoding="utf-8"))
+    text = figures.visible_text((built_site / PAGES[2]).read_text(encoding="utf-8"))
     ceiling = results.ceiling()
     assert ceiling
     assert render.count(ceiling) in text
     assert "100.0 %" in text
 
 
-def test_quick_data_is_labelled_prominently(site: Path, committed: dict) -> None:
+def test_quick_data_is_labelled_prominently(built_site: Path, committed: dict) -> None:
     for page in PAGES:
-        text = figures.visible_text((site / page).read_text(encoding="utf-8"))
+        text = figures.visible_text((built_site / page).read_text(encoding="utf-8"))
         assert ("Quick run: smoke-test figures" in text) == committed["quick"], page

@@ -363,7 +363,8 @@ def test_request_id_is_echoed_and_logged(client: httpx.Client, server: RunningSe
     assert response.headers["x-request-id"] == "trace-abc.123"
     forged = client.get("/healthz", headers={"x-request-id": 'x" {"level": "error"}'})
     assert re.fullmatch(r"[0-9a-f-]{36}", forged.headers["x-request-id"])
-    lines = [json.loads(line) for line in server.output().splitlines() if line.startswith("{")]
+    printed = server.wait_for_output("trace-abc.123")
+    lines = [json.loads(line) for line in printed.splitlines() if line.startswith("{")]
     logged = [line for line in lines if line.get("request_id") == "trace-abc.123"]
     assert len(logged) == 1
     assert logged[0]["event"] == "request"
@@ -445,4 +446,4 @@ def test_a_crash_is_a_500_problem_that_leaks_nothing(
             "detail": "An unexpected error occurred.",
         }
         assert response.headers["x-content-type-options"] == "nosniff"
-        assert "no such table" in server.output()  # the cause is logged for the operator
+        server.wait_for_output("no such table")  # the cause is logged for the operator

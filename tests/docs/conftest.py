@@ -1,33 +1,44 @@
-"""The built site, shared by the build and browser tests."""
+"""The built site served on 127.0.0.1, and a real Chromium to read it."""
 
-import subprocess
-import sys
+import functools
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
-from scripts import doc_checks
-from scripts.bench.render import render as render_performance_pages
-from scripts.vendor_assets import vendor_assets
+from scripts.browser import LAUNCH_ARGS, find_chromium
 
 
 @pytest.fixture(scope="session", autouse=True)
-def performance_pages() -> None:
-    """Render the Performance pages' tables and charts from data/bench/results.json."""
-    render_performance_pages()
+def rendered_fragments(performance_pages: None) -> None:
+    """The drift guards resolve includes of the rendered Performance fragments too."""
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory, performance_pages: None) -> Path:
-    """Build the site with `mkdocs build --strict`; any warning fails the build."""
-    vendor_assets()
-    site = tmp_path_factory.mktemp("site")
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
-        cwd=doc_checks.ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, f"strict build failed:\n{result.stderr}"
-    return site
+def site_url(built_site: Path) -> Iterator[str]:
+    handler = functools.partial(QuietHandler, directory=str(built_site))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+# Per module, not per session: Playwright's sync API runs an event loop on this thread
+# while it is open, and the async tests that run later need the thread to themselves.
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    executable = find_chromium()  # fails loudly, with the install command, when missing
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
+        yield browser
+        browser.close()

@@ -1,54 +1,26 @@
 """The built site in a real browser: offline-clean, tabs linked, diagrams drawn, search works."""
 
-import functools
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
-from scripts.browser import LAUNCH_ARGS, find_chromium
+from scripts.doc_checks import ROOT
 
 pytestmark = pytest.mark.browser
 
-PAGES = [
-    "",
-    "decide/",
-    "compare/",
-    "patterns/",
-    "patterns/hello-and-health/",
-    "performance/",
-    "reference/",
-    "contributing/",
-    "contributing/tooling/",
-]
+DOCS = ROOT / "docs"
 
 
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+def page_url(page: Path) -> str:
+    """docs/a/index.md -> a/, docs/a/b.md -> a/b/ (MkDocs' directory URLs)."""
+    path = page.relative_to(DOCS).with_suffix("")
+    path = path.parent if path.name == "index" else path
+    return "" if str(path) == "." else f"{path.as_posix()}/"
 
 
-@pytest.fixture(scope="module")
-def site_url(built_site: Path) -> Iterator[str]:
-    handler = functools.partial(QuietHandler, directory=str(built_site))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = find_chromium()  # fails loudly, with the install command, when missing
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
+PAGES = sorted(page_url(page) for page in DOCS.rglob("*.md"))
 
 
 @pytest.fixture

@@ -69,3 +69,11 @@ def test_node_binary_is_node_24_and_not_a_wrapper() -> None:
     assert version.stdout.startswith("v24.")
     with open(node, "rb") as binary:
         assert binary.read(4) == b"\x7fELF", f"{node} is a script wrapper, not the real binary"
+
+
+def test_wait_for_output_sees_later_writes_and_gives_up_in_time() -> None:
+    with servers.running_server("node", "hello") as server:
+        httpx.get(server.base_url + "/healthz")
+        assert "listening on" in server.wait_for_output("listening on", timeout=5)
+        with pytest.raises(AssertionError, match=r"not printed within 0\.2 s"):
+            server.wait_for_output("never printed", timeout=0.2)
