@@ -67,10 +67,10 @@ def test_work_size_out_of_bounds_is_a_422_problem(
     assert response.headers["content-type"].startswith("application/problem+json")
     body = response.json()
     assert (body["title"], body["status"]) == ("Unprocessable Content", 422)
-    assert [(error["in"], error["name"]) for error in body["errors"]] == [("query", "ms")]
+    assert [error["parameter"] for error in body["errors"]] == ["ms"]
 
 
 def test_missing_work_size_is_a_422_problem(client: httpx.Client) -> None:
     response = client.get("/offloaded")
     assert response.status_code == 422
-    assert response.json()["errors"][0]["name"] == "ms"
+    assert response.json()["errors"][0]["parameter"] == "ms"

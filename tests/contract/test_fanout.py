@@ -96,7 +96,7 @@ def test_timeout_out_of_bounds_is_a_422_problem(client: httpx.Client, value: str
     assert response.headers["content-type"].startswith("application/problem+json")
     body = response.json()
     assert (body["title"], body["status"]) == ("Unprocessable Content", 422)
-    assert [(error["in"], error["name"]) for error in body["errors"]] == [("query", "timeout_ms")]
+    assert [error["parameter"] for error in body["errors"]] == ["timeout_ms"]
 
 
 def test_unknown_route_is_a_404_problem(client: httpx.Client) -> None:

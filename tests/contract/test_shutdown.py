@@ -117,7 +117,7 @@ def test_job_size_out_of_bounds_is_a_422_problem(client: httpx.Client, value: st
     response = client.get("/jobs", params={"ms": value})
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
-    assert response.json()["errors"][0]["name"] == "ms"
+    assert response.json()["errors"][0]["parameter"] == "ms"
 
 
 def test_unknown_route_is_a_404_problem(client: httpx.Client) -> None:

@@ -100,7 +100,7 @@ def test_sse_bad_parameters_are_a_422_problem(client: httpx.Client, params: dict
     response = client.get("/events", params=params)
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
-    assert [error["name"] for error in response.json()["errors"]] == list(params)
+    assert [error["parameter"] for error in response.json()["errors"]] == list(params)
 
 
 def ws_url(client: httpx.Client) -> str:

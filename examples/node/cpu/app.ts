@@ -69,7 +69,7 @@ function parseMs(value: unknown): number | undefined {
 
 function badMs(res: Response): void {
   problem(res, 422, "Unprocessable Content", {
-    errors: [{ in: "query", name: "ms", detail: "must be an integer from 1 to 5000" }],
+    errors: [{ parameter: "ms", detail: "must be an integer from 1 to 5000" }],
   });
 }
 

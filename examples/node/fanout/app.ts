@@ -30,7 +30,7 @@ app.get("/dashboard", async (req: Request, res: Response) => {
   const timeoutMs = parseTimeout(req.query.timeout_ms);
   if (timeoutMs === undefined) {
     problem(res, 422, "Unprocessable Content", {
-      errors: [{ in: "query", name: "timeout_ms", detail: "must be an integer from 50 to 5000" }],
+      errors: [{ parameter: "timeout_ms", detail: "must be an integer from 50 to 5000" }],
     });
     return;
   }

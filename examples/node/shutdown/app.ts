@@ -28,7 +28,7 @@ app.get("/jobs", async (req: Request, res: Response) => {
   const ms = typeof req.query.ms === "string" && /^\d{1,5}$/.test(req.query.ms) ? Number(req.query.ms) : 0;
   if (ms < 1 || ms > 10_000) {
     problem(res, 422, "Unprocessable Content", {
-      errors: [{ in: "query", name: "ms", detail: "must be an integer from 1 to 10000" }],
+      errors: [{ parameter: "ms", detail: "must be an integer from 1 to 10000" }],
     });
     return;
   }

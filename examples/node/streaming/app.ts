@@ -33,7 +33,7 @@ app.get("/events", async (req: Request, res: Response) => {
   const pad = intParam(req.query.pad, 0, 0, 65536);
   const bad = Object.entries({ count, interval_ms: intervalMs, pad }).filter(([, v]) => v === undefined);
   if (bad.length > 0) {
-    const errors = bad.map(([name]) => ({ in: "query", name, detail: "out of range or not an integer" }));
+    const errors = bad.map(([name]) => ({ parameter: name, detail: "out of range or not an integer" }));
     problem(res, 422, "Unprocessable Content", { errors });
     return;
   }

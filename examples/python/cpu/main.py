@@ -86,8 +86,7 @@ async def http_problem(request: Request, exc: HTTPException) -> JSONResponse:
 @app.exception_handler(RequestValidationError)
 async def validation_problem(request: Request, exc: RequestValidationError) -> JSONResponse:
     errors = [
-        {"in": error["loc"][0], "name": str(error["loc"][-1]), "detail": error["msg"]}
-        for error in exc.errors()
+        {"parameter": str(error["loc"][-1]), "detail": error["msg"]} for error in exc.errors()
     ]
     return problem(422, "Unprocessable Content", errors=errors)
 

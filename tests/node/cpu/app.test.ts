@@ -61,7 +61,7 @@ for (const value of ["0", "5001", "abc", ""]) {
     test(`${route}?ms=${JSON.stringify(value)} is a 422 problem`, async () => {
       const res = await request(app).get(route).query({ ms: value }).expect(422);
       assert.match(res.headers["content-type"] ?? "", /^application\/problem\+json/);
-      assert.equal(res.body.errors[0].name, "ms");
+      assert.equal(res.body.errors[0].parameter, "ms");
     });
   }
 }

@@ -84,7 +84,7 @@ test("an unreachable upstream is a 502", async () => {
 for (const value of ["49", "5001", "abc", "1.5", ""]) {
   test(`timeout_ms=${JSON.stringify(value)} is a 422 problem`, async () => {
     const res = await request(app).get("/dashboard").query({ timeout_ms: value }).expect(422);
-    assert.equal(res.body.errors[0].name, "timeout_ms");
+    assert.equal(res.body.errors[0].parameter, "timeout_ms");
   });
 }
 

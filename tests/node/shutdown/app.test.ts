@@ -20,7 +20,7 @@ test("a job is written to the database", async () => {
 test("a bad size is a 422 problem", async () => {
   const res = await request(app).get("/jobs?ms=0").expect(422);
   assert.match(res.headers["content-type"] ?? "", /^application\/problem\+json/);
-  assert.equal(res.body.errors[0].name, "ms");
+  assert.equal(res.body.errors[0].parameter, "ms");
 });
 
 test("healthz answers and an unknown route is a 404 problem", async () => {

@@ -78,7 +78,7 @@ test("SSE bad parameters are a 422 problem naming each one", async () => {
   const res = await request(app).get("/events?count=0&pad=x").expect(422);
   assert.match(res.headers["content-type"] ?? "", /^application\/problem\+json/);
   assert.deepEqual(
-    res.body.errors.map((error: { name: string }) => error.name),
+    res.body.errors.map((error: { parameter: string }) => error.parameter),
     ["count", "pad"],
   );
 });

@@ -56,7 +56,7 @@ async def test_out_of_bounds_is_a_422_problem(client: httpx.AsyncClient, ms: int
     response = await client.get("/offloaded", params={"ms": ms})
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
-    assert response.json()["errors"][0]["name"] == "ms"
+    assert response.json()["errors"][0]["parameter"] == "ms"
 
 
 async def test_unknown_route_is_a_404_problem(client: httpx.AsyncClient) -> None:

@@ -59,7 +59,7 @@ async def test_bad_timeout_is_a_422_problem(client: httpx.AsyncClient) -> None:
     response = await client.get("/dashboard", params={"timeout_ms": 10})
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
-    assert response.json()["errors"][0]["name"] == "timeout_ms"
+    assert response.json()["errors"][0]["parameter"] == "timeout_ms"
 
 
 async def test_unknown_route_is_a_404_problem(client: httpx.AsyncClient) -> None:

@@ -64,7 +64,7 @@ async def test_bad_size_is_a_422_problem(client: httpx.AsyncClient) -> None:
     response = await client.get("/jobs", params={"ms": 0})
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
-    assert response.json()["errors"][0]["name"] == "ms"
+    assert response.json()["errors"][0]["parameter"] == "ms"
 
 
 async def test_healthz_and_unknown_route(client: httpx.AsyncClient) -> None:

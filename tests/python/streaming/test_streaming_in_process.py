@@ -67,7 +67,7 @@ async def test_sse_bad_count_is_a_422_problem(client: httpx.AsyncClient) -> None
     response = await client.get("/events", params={"count": 0})
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
-    assert response.json()["errors"][0]["name"] == "count"
+    assert response.json()["errors"][0]["parameter"] == "count"
 
 
 @pytest.mark.anyio
