@@ -55,15 +55,9 @@ def prepare_site(session: nox.Session) -> None:
     session.run("python", "-m", "scripts.bench.render")
 
 
-def ensure_chromium(session: nox.Session) -> None:
-    """The browser tests need Chromium: install Debian's when root, else say how."""
-    try:
-        session.log(f"Chromium: {find_chromium()}")
-        return
-    except ChromiumNotFoundError as missing:
-        if os.geteuid() != 0 or not shutil.which("apt-get"):
-            session.error(str(missing))
-    session.log("installing Debian's chromium for the browser tests")
+def apt_install(session: nox.Session, *packages: str, reason: str) -> None:
+    """Install Debian packages (the callers have checked that we are root with apt-get)."""
+    session.log(f"installing Debian's {', '.join(packages)} for {reason}")
     env = {"DEBIAN_FRONTEND": "noninteractive"}
     session.run("apt-get", "update", "-qq", external=True, env=env)
     session.run(
@@ -72,10 +66,21 @@ def ensure_chromium(session: nox.Session) -> None:
         "-y",
         "-qq",
         "--no-install-recommends",
-        "chromium",
+        *packages,
         external=True,
         env=env,
     )
+
+
+def ensure_chromium(session: nox.Session) -> None:
+    """The browser tests need Chromium: install Debian's when root, else say how."""
+    try:
+        session.log(f"Chromium: {find_chromium()}")
+        return
+    except ChromiumNotFoundError as missing:
+        if os.geteuid() != 0 or not shutil.which("apt-get"):
+            session.error(str(missing))
+    apt_install(session, "chromium", reason="the browser tests")
 
 
 # The benchmark's Debian tools: command -> package.
@@ -98,19 +103,7 @@ def ensure_bench_tools(session: nox.Session) -> None:
             f"the benchmark needs {', '.join(missing)}: on Debian or Ubuntu run "
             f"`sudo apt-get install -y {' '.join(missing)}`, elsewhere your package manager"
         )
-    session.log(f"installing Debian's {', '.join(missing)} for the benchmark")
-    env = {"DEBIAN_FRONTEND": "noninteractive"}
-    session.run("apt-get", "update", "-qq", external=True, env=env)
-    session.run(
-        "apt-get",
-        "install",
-        "-y",
-        "-qq",
-        "--no-install-recommends",
-        *missing,
-        external=True,
-        env=env,
-    )
+    apt_install(session, *missing, reason="the benchmark")
 
 
 @nox.session
