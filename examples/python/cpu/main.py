@@ -11,9 +11,8 @@ from typing import Annotated
 
 import uvicorn
 from fastapi import FastAPI, Query, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException
+
+from ..problem_details import install_problem_details
 
 
 # --8<-- [start:burn]
@@ -44,6 +43,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 app = FastAPI(title="cpu", redirect_slashes=False, lifespan=lifespan)
+install_problem_details(app)
 Milliseconds = Annotated[int, Query(ge=1, le=5000)]
 
 
@@ -67,31 +67,6 @@ async def offloaded(request: Request, ms: Milliseconds) -> dict[str, int]:
 
 
 # --8<-- [end:pool]
-# --8<-- [start:errors]
-PROBLEM_JSON = "application/problem+json"
-
-
-def problem(status: int, title: str, **extra: object) -> JSONResponse:
-    body = {"type": "about:blank", "title": title, "status": status, **extra}
-    return JSONResponse(body, status, media_type=PROBLEM_JSON)
-
-
-@app.exception_handler(HTTPException)
-async def http_problem(request: Request, exc: HTTPException) -> JSONResponse:
-    response = problem(exc.status_code, exc.detail)
-    response.headers.update(exc.headers or {})
-    return response
-
-
-@app.exception_handler(RequestValidationError)
-async def validation_problem(request: Request, exc: RequestValidationError) -> JSONResponse:
-    errors = [
-        {"parameter": str(error["loc"][-1]), "detail": error["msg"]} for error in exc.errors()
-    ]
-    return problem(422, "Unprocessable Content", errors=errors)
-
-
-# --8<-- [end:errors]
 if __name__ == "__main__":
     port = int(os.environ.get("PORT", "8080"))
     uvicorn.run(app, host=os.environ.get("HOST", "127.0.0.1"), port=port)

@@ -6,12 +6,12 @@ from typing import Annotated
 
 import httpx
 import uvicorn
-from fastapi import FastAPI, Query, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException
+from fastapi import FastAPI, Query
+
+from ..problem_details import install_problem_details, problem
 
 app = FastAPI(title="fanout", redirect_slashes=False)
+install_problem_details(app)
 SOURCES = ("prices", "stock", "reviews")
 
 
@@ -55,31 +55,6 @@ async def dashboard(
 
 
 # --8<-- [end:fanout]
-# --8<-- [start:errors]
-PROBLEM_JSON = "application/problem+json"
-
-
-def problem(status: int, title: str, **extra: object) -> JSONResponse:
-    body = {"type": "about:blank", "title": title, "status": status, **extra}
-    return JSONResponse(body, status, media_type=PROBLEM_JSON)
-
-
-@app.exception_handler(HTTPException)
-async def http_problem(request: Request, exc: HTTPException) -> JSONResponse:
-    response = problem(exc.status_code, exc.detail)
-    response.headers.update(exc.headers or {})
-    return response
-
-
-@app.exception_handler(RequestValidationError)
-async def validation_problem(request: Request, exc: RequestValidationError) -> JSONResponse:
-    errors = [
-        {"parameter": str(error["loc"][-1]), "detail": error["msg"]} for error in exc.errors()
-    ]
-    return problem(422, "Unprocessable Content", errors=errors)
-
-
-# --8<-- [end:errors]
 if __name__ == "__main__":
     port = int(os.environ.get("PORT", "8080"))
     uvicorn.run(app, host=os.environ.get("HOST", "127.0.0.1"), port=port)

@@ -5,13 +5,13 @@ import os
 from typing import Annotated
 
 import uvicorn
-from fastapi import FastAPI, Query, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException
+from fastapi import FastAPI, Query
+
+from ..problem_details import install_problem_details
 
 # No redirect from /healthz/ to /healthz: an unknown path is a 404, as in the Node version.
 app = FastAPI(title="hello", redirect_slashes=False)
+install_problem_details(app)
 
 
 @app.get("/healthz")
@@ -25,27 +25,6 @@ def hello(name: Annotated[str, Query(min_length=1, max_length=40)] = "world") ->
 
 
 # --8<-- [end:app]
-# --8<-- [start:errors]
-PROBLEM_JSON = "application/problem+json"
-
-
-@app.exception_handler(HTTPException)
-async def http_problem(request: Request, exc: HTTPException) -> JSONResponse:
-    # 404 for unknown routes, 405 (with its Allow header) for wrong methods.
-    body = {"type": "about:blank", "title": exc.detail, "status": exc.status_code}
-    return JSONResponse(body, exc.status_code, headers=exc.headers, media_type=PROBLEM_JSON)
-
-
-@app.exception_handler(RequestValidationError)
-async def validation_problem(request: Request, exc: RequestValidationError) -> JSONResponse:
-    errors = [
-        {"parameter": str(error["loc"][-1]), "detail": error["msg"]} for error in exc.errors()
-    ]
-    body = {"type": "about:blank", "title": "Unprocessable Content", "status": 422}
-    return JSONResponse(body | {"errors": errors}, 422, media_type=PROBLEM_JSON)
-
-
-# --8<-- [end:errors]
 # --8<-- [start:main]
 if __name__ == "__main__":
     port = int(os.environ.get("PORT", "8080"))

@@ -11,9 +11,8 @@ from typing import Annotated
 import aiosqlite
 import uvicorn
 from fastapi import FastAPI, Query, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException
+
+from ..problem_details import install_problem_details
 
 stats = {"in_flight": 0, "interrupted": 0}
 
@@ -33,6 +32,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 # --8<-- [end:lifespan]
 app = FastAPI(title="shutdown", redirect_slashes=False, lifespan=lifespan)
+install_problem_details(app)
 
 
 @app.get("/healthz")
@@ -64,29 +64,6 @@ async def run_job(request: Request, ms: Annotated[int, Query(ge=1, le=10_000)]) 
 
 
 # --8<-- [end:jobs]
-PROBLEM_JSON = "application/problem+json"
-
-
-def problem(status: int, title: str, **extra: object) -> JSONResponse:
-    body = {"type": "about:blank", "title": title, "status": status, **extra}
-    return JSONResponse(body, status, media_type=PROBLEM_JSON)
-
-
-@app.exception_handler(HTTPException)
-async def http_problem(request: Request, exc: HTTPException) -> JSONResponse:
-    response = problem(exc.status_code, exc.detail)
-    response.headers.update(exc.headers or {})
-    return response
-
-
-@app.exception_handler(RequestValidationError)
-async def validation_problem(request: Request, exc: RequestValidationError) -> JSONResponse:
-    errors = [
-        {"parameter": str(error["loc"][-1]), "detail": error["msg"]} for error in exc.errors()
-    ]
-    return problem(422, "Unprocessable Content", errors=errors)
-
-
 # --8<-- [start:main]
 if __name__ == "__main__":
     # uvicorn handles SIGTERM itself: it stops accepting, waits for in-flight requests (at

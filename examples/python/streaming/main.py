@@ -8,13 +8,13 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 import uvicorn
-from fastapi import FastAPI, Query, Request, WebSocket, WebSocketDisconnect
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI, Query, WebSocket, WebSocketDisconnect
 from fastapi.sse import EventSourceResponse, ServerSentEvent
-from starlette.exceptions import HTTPException
+
+from ..problem_details import install_problem_details
 
 app = FastAPI(title="streaming", redirect_slashes=False)
+install_problem_details(app)
 # What the server has seen, so tests (and operators) can check it noticed each client.
 stats = {
     "streams_open": 0,
@@ -116,31 +116,6 @@ async def relay(websocket: WebSocket) -> None:
 
 
 # --8<-- [end:chat]
-# --8<-- [start:errors]
-PROBLEM_JSON = "application/problem+json"
-
-
-def problem(status: int, title: str, **extra: object) -> JSONResponse:
-    body = {"type": "about:blank", "title": title, "status": status, **extra}
-    return JSONResponse(body, status, media_type=PROBLEM_JSON)
-
-
-@app.exception_handler(HTTPException)
-async def http_problem(request: Request, exc: HTTPException) -> JSONResponse:
-    response = problem(exc.status_code, exc.detail)
-    response.headers.update(exc.headers or {})
-    return response
-
-
-@app.exception_handler(RequestValidationError)
-async def validation_problem(request: Request, exc: RequestValidationError) -> JSONResponse:
-    errors = [
-        {"parameter": str(error["loc"][-1]), "detail": error["msg"]} for error in exc.errors()
-    ]
-    return problem(422, "Unprocessable Content", errors=errors)
-
-
-# --8<-- [end:errors]
 if __name__ == "__main__":
     port = int(os.environ.get("PORT", "8080"))
     uvicorn.run(app, host=os.environ.get("HOST", "127.0.0.1"), port=port)
