@@ -2,6 +2,7 @@
 import express, { type Request, type Response } from "express";
 import { Worker } from "node:worker_threads";
 import { burn } from "./burn.ts";
+import { notFound, problem } from "../problem-details.ts";
 
 export const app = express();
 app.disable("x-powered-by");
@@ -73,12 +74,7 @@ function badMs(res: Response): void {
   });
 }
 
-function problem(res: Response, status: number, title: string, extra: object = {}): void {
-  const body = { type: "about:blank", title, status, ...extra };
-  res.status(status).type("application/problem+json").send(JSON.stringify(body));
-}
-
-app.use((_req: Request, res: Response) => problem(res, 404, "Not Found"));
+app.use(notFound); // registered last: every request no route matched
 // --8<-- [end:errors]
 
 if (import.meta.main) {

@@ -1,5 +1,6 @@
 // Concurrent I/O fan-out: three slow upstream calls at once, under one total deadline.
 import express, { type NextFunction, type Request, type Response } from "express";
+import { notFound, problem } from "../problem-details.ts";
 
 export const app = express();
 app.disable("x-powered-by");
@@ -75,12 +76,7 @@ function parseTimeout(value: unknown): number | undefined {
 // --8<-- [end:validate]
 
 // --8<-- [start:errors]
-function problem(res: Response, status: number, title: string, extra: object = {}): void {
-  const body = { type: "about:blank", title, status, ...extra };
-  res.status(status).type("application/problem+json").send(JSON.stringify(body));
-}
-
-app.use((_req: Request, res: Response) => problem(res, 404, "Not Found"));
+app.use(notFound); // registered last: every request no route matched
 app.use((_error: unknown, _req: Request, res: Response, _next: NextFunction) => {
   problem(res, 500, "Internal Server Error");
 });

@@ -2,6 +2,7 @@
 
 // --8<-- [start:app]
 import express, { type Request, type Response } from "express";
+import { methodNotAllowed, notFound, problem } from "../problem-details.ts";
 
 export const app = express();
 app.disable("x-powered-by");
@@ -30,24 +31,9 @@ app
     res.json({ message: `Hello, ${name}!` });
   })
   .all(methodNotAllowed("GET"));
+
+app.use(notFound); // registered last: every request no route matched
 // --8<-- [end:app]
-
-// --8<-- [start:errors]
-function problem(res: Response, status: number, title: string, extra: object = {}): void {
-  const body = { type: "about:blank", title, status, ...extra };
-  res.status(status).type("application/problem+json").send(JSON.stringify(body));
-}
-
-function methodNotAllowed(allow: string) {
-  return (_req: Request, res: Response) => {
-    res.set("Allow", allow);
-    problem(res, 405, "Method Not Allowed");
-  };
-}
-
-// Registered last: every request no route matched.
-app.use((_req: Request, res: Response) => problem(res, 404, "Not Found"));
-// --8<-- [end:errors]
 
 // --8<-- [start:main]
 if (import.meta.main) {

@@ -3,6 +3,7 @@ import Database from "better-sqlite3";
 import express, { type Request, type Response } from "express";
 import type { Server } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
+import { notFound, problem } from "../problem-details.ts";
 
 export const db = new Database(process.env.DB_PATH ?? "shutdown.db");
 db.pragma("journal_mode = WAL");
@@ -76,9 +77,4 @@ if (import.meta.main) {
 }
 // --8<-- [end:shutdown]
 
-function problem(res: Response, status: number, title: string, extra: object = {}): void {
-  const body = { type: "about:blank", title, status, ...extra };
-  res.status(status).type("application/problem+json").send(JSON.stringify(body));
-}
-
-app.use((_req: Request, res: Response) => problem(res, 404, "Not Found"));
+app.use(notFound); // registered last: every request no route matched

@@ -4,6 +4,7 @@ import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { WebSocket, WebSocketServer } from "ws";
+import { notFound, problem } from "../problem-details.ts";
 
 export const app = express();
 app.disable("x-powered-by");
@@ -124,12 +125,7 @@ function intParam(value: unknown, fallback: number, min: number, max: number): n
   return n >= min && n <= max ? n : undefined;
 }
 
-function problem(res: Response, status: number, title: string, extra: object = {}): void {
-  const body = { type: "about:blank", title, status, ...extra };
-  res.status(status).type("application/problem+json").send(JSON.stringify(body));
-}
-
-app.use((_req: Request, res: Response) => problem(res, 404, "Not Found"));
+app.use(notFound); // registered last: every request no route matched
 // --8<-- [end:errors]
 
 if (import.meta.main) {
