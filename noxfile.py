@@ -160,7 +160,7 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
-    """Measure every bench server (about 20 minutes) into data/bench/results.json.
+    """Measure every bench server (about 25 minutes) into data/bench/results.json.
 
     `nox -s bench -- --quick --output /tmp/quick.json` is a smoke run in under a minute.
     """

@@ -1,21 +1,38 @@
 """`python -m scripts.bench.compare A.json B.json`: do two runs agree, figure by figure?
 
-For every figure the Performance pages show (medians of throughput, latency, CPU and
-memory, start-up time and idle memory), print both values and their spread: the
-difference divided by the mean of the two. Spreads above the method's agreement threshold
-(10 %) are flagged, and the exit status is 1 when any is.
+For every figure the Performance pages show (medians of throughput, latency, server and
+load-generator CPU, memory, achieved rate, start-up time and idle memory), print both
+values and their spread: the difference divided by the mean of the two. Spreads above the
+method's agreement threshold (10 %) are flagged, and the exit status is 1 when any is.
+
+`--write data/bench/agreement.json` also saves the summary, per kind of figure, that the
+Method page renders; commit it with the second run as data/bench/results.json.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 from pathlib import Path
 
 RESULT_FIGURES = ("requests_per_s", "p50_ms", "p90_ms", "p99_ms", "max_ms")
-RESULT_FIGURES += ("server_cpu_percent", "peak_rss_mib")
+RESULT_FIGURES += ("server_cpu_percent", "peak_rss_mib", "load_cpu_percent", "achieved_rate")
 STARTUP_FIGURES = ("startup_ms", "idle_rss_mib")
+LABELS = {
+    "requests_per_s": "Throughput (req/s)",
+    "p50_ms": "Latency p50",
+    "p90_ms": "Latency p90",
+    "p99_ms": "Latency p99",
+    "max_ms": "Latency max",
+    "server_cpu_percent": "Server CPU",
+    "peak_rss_mib": "Peak memory",
+    "load_cpu_percent": "Load generator CPU",
+    "achieved_rate": "Achieved fixed rate",
+    "startup_ms": "Start-up time",
+    "idle_rss_mib": "Idle memory",
+}
 
 
 def figures(results: dict) -> dict[str, float]:
@@ -36,24 +53,62 @@ def spread(a: float, b: float) -> float:
     return abs(a - b) / mean if mean else 0.0
 
 
+def spreads(first: dict, second: dict) -> dict[str, float]:
+    a, b = figures(first), figures(second)
+    return {key: spread(a[key], b[key]) for key in sorted(a.keys() & b.keys())}
+
+
 def compare(first: dict, second: dict, threshold: float) -> tuple[list[str], int]:
     """Lines to print, and how many figures disagree by more than `threshold`."""
     a, b = figures(first), figures(second)
     lines, over = [], 0
-    for key in sorted(a.keys() & b.keys()):
-        value = spread(a[key], b[key])
+    for key, value in spreads(first, second).items():
         flag = value > threshold
         over += flag
         lines.append(f"{'!!' if flag else '  '} {key:<48} {a[key]:>10} {b[key]:>10} {value:6.1%}")
     for key in sorted(a.keys() ^ b.keys()):
         lines.append(f"?? {key:<48} in one file only")
-    spreads = sorted(spread(a[k], b[k]) for k in a.keys() & b.keys())
-    if spreads:
+    found = sorted(spreads(first, second).values())
+    if found:
         lines.append(
-            f"{len(spreads)} figures; spread median {spreads[len(spreads) // 2]:.1%}, "
-            f"max {spreads[-1]:.1%}; {over} above {threshold:.0%}"
+            f"{len(found)} figures; spread median {found[len(found) // 2]:.1%}, "
+            f"max {found[-1]:.1%}; {over} above {threshold:.0%}"
         )
     return lines, over
+
+
+def percent(value: float) -> float:
+    return round(value * 100, 1)
+
+
+def kind_summary(values: list[float], threshold: float) -> dict[str, float | int]:
+    return {
+        "figures": len(values),
+        "median_spread_percent": percent(statistics.median(values)),
+        "max_spread_percent": percent(max(values)),
+        "over_threshold": sum(value > threshold for value in values),
+    }
+
+
+def agreement(first: dict, second: dict, threshold: float) -> dict:
+    """The summary the Method page renders: overall and per kind of figure."""
+    found = spreads(first, second)
+    by_kind: dict[str, list[float]] = {}
+    for key, value in found.items():
+        by_kind.setdefault(key.rsplit("/", 1)[1], []).append(value)
+    return {
+        "runs": [
+            {"date": run["date"], "duration_s": run["duration_s"], "noise": run.get("noise")}
+            for run in (first, second)
+        ],
+        "threshold_percent": percent(threshold),
+        "all": kind_summary(list(found.values()), threshold),
+        "by_kind": [
+            {"metric": metric, "label": label, **kind_summary(by_kind[metric], threshold)}
+            for metric, label in LABELS.items()
+            if metric in by_kind
+        ],
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("first", type=Path)
     parser.add_argument("second", type=Path)
     parser.add_argument("--threshold", type=float, help="default: the runs' method.agreement")
+    parser.add_argument("--write", type=Path, help="also save the summary here (JSON)")
     args = parser.parse_args(argv)
     first, second = (
         json.loads(path.read_text(encoding="utf-8")) for path in (args.first, args.second)
@@ -71,6 +127,9 @@ def main(argv: list[str] | None = None) -> int:
     threshold = args.threshold if args.threshold is not None else first["method"]["agreement"]
     lines, over = compare(first, second, threshold)
     print("\n".join(lines))
+    if args.write:
+        summary = agreement(first, second, threshold)
+        args.write.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return 1 if over else 0
 
 

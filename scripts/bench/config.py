@@ -13,17 +13,28 @@ AGREEMENT = 0.10  # two full runs in a row should agree within this, per figure
 class Method:
     repetitions: int = 5
     warmup_s: int = 1  # wrk runs this long first; its numbers are discarded
-    throughput_s: int = 2  # then wrk measures throughput for this long
+    throughput_s: int = 1  # then wrk measures throughput in windows this long
+    throughput_windows: int = 2  # per repetition; the repetition's figure is their mean
     latency_s: float = 2.0  # then the fixed-rate generator measures latency
+    startup_samples: int = 3  # cold starts timed per server and repetition
     wrk_threads: int = 1
     request_timeout_s: int = 2  # wrk takes whole seconds
     load_cpu_flag: float = LOAD_CPU_FLAG
     agreement: float = AGREEMENT
+    noise_probes: bool = True  # probe both cores before each window (scripts/bench/noise.py)
     host: str = "127.0.0.1"
 
 
 FULL = Method()
-QUICK = Method(repetitions=1, warmup_s=0, throughput_s=1, latency_s=0.5)
+# --quick checks that the harness works, on whatever machine runs the tests.
+QUICK = Method(
+    repetitions=1,
+    warmup_s=0,
+    throughput_s=1,
+    throughput_windows=1,
+    latency_s=0.5,
+    startup_samples=1,
+)
 
 
 @dataclass(frozen=True)
@@ -134,8 +145,8 @@ WORKLOADS = (
         ("fastapi-uvicorn",),
         notes="FastAPI `def` handler: Starlette's thread pool, not the event loop",
     ),
-    Workload("cpu", "Matrix multiply, pure language", "/cpu", 64, 100, (*SINGLE, *MULTI)),
-    Workload("cpu-numpy", "Matrix multiply, NumPy", "/cpu/numpy", 64, 100, ("fastapi-uvicorn",)),
+    Workload("cpu", "Matrix multiply, pure language", "/cpu", 64, 50, (*SINGLE, *MULTI)),
+    Workload("cpu-numpy", "Matrix multiply, NumPy", "/cpu/numpy", 64, 50, ("fastapi-uvicorn",)),
     Workload("file", "Read a 16 KiB file", "/file", 64, 1000, SINGLE),
 )
 # --quick: one server per runtime plus the ceiling, and every workload they serve.

@@ -73,11 +73,24 @@ def known_values(results: dict) -> tuple[set[str], list[float]]:
     return strings, numbers
 
 
+def _slowed_shares(value: object) -> Iterator[float]:
+    """Every core probe reading's slowed share, wherever a noise block sits in the data."""
+    if isinstance(value, dict):
+        if "slowed_share" in value:
+            yield value["slowed_share"]
+        for item in value.values():
+            yield from _slowed_shares(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _slowed_shares(item)
+
+
 def derived_values(results: dict) -> list[float]:
     """What the renderer computes from the data rather than copies from it."""
     method = results["method"]
     derived = [method["load_cpu_flag"] * 100, method["agreement"] * 100]
     derived.append(results["duration_s"] / 60)
+    derived += [share * 100 for share in _slowed_shares(results)]
     ceiling = next(
         (
             cell["summary"]["requests_per_s"]["median"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import statistics
@@ -9,15 +10,18 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 from scripts.bench import load, machine, procstat
 from scripts.bench.config import Plan, Server, Workload, as_dict
-from scripts.bench.launch import started
+from scripts.bench.launch import Started, started
+from scripts.bench.noise import NoiseMonitor
 
+T = TypeVar("T")
 MIB = 1024 * 1024
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 STARTUP_MS_BUDGET = 2_000  # per server start and stop, for the duration estimate only
 THROUGHPUT_TOOL = "wrk (Debian package), closed loop, one thread"
 LATENCY_TOOL = (
@@ -34,12 +38,25 @@ def cpu_sets() -> dict[str, str | None]:
     return {"server": str(cores[0]), "load": str(cores[1]), "multi": f"{cores[0]},{cores[1]}"}
 
 
+@contextlib.contextmanager
+def pinned_to(cpu: str | None) -> Iterator[None]:
+    """Keep the harness itself (polling, memory sampling) off the servers' core."""
+    previous = os.sched_getaffinity(0)
+    if cpu is not None:
+        os.sched_setaffinity(0, {int(cpu)})
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, previous)
+
+
 def estimate_s(plan: Plan) -> float:
     """How long the plan takes, roughly: for choosing durations, not for the results."""
     method = plan.method
-    per_cell = method.warmup_s + method.throughput_s + method.latency_s + 0.7
+    windows = method.throughput_windows * method.throughput_s + method.latency_s
+    per_cell = method.warmup_s + windows + 0.7
     cells = sum(len(plan.workloads_for(server)) for server in plan.servers)
-    starts = len(plan.servers) * STARTUP_MS_BUDGET / 1000
+    starts = len(plan.servers) * method.startup_samples * STARTUP_MS_BUDGET / 1000
     return method.repetitions * (cells * per_cell + starts)
 
 
@@ -56,18 +73,20 @@ def prime(url: str) -> None:
         response.read()
 
 
-def measure(plan: Plan, server: Server, workload: Workload, port: int, pgid: int) -> dict:
+def measure(
+    plan: Plan, noise: NoiseMonitor | None, workload: Workload, port: int, pgid: int
+) -> dict:
     method, cpus = plan.method, cpu_sets()
     url = f"http://{method.host}:{port}{workload.path}"
-    args = (workload.connections, method.wrk_threads, method.request_timeout_s, cpus["load"])
-    with procstat.PeakRss(pgid) as rss:
-        prime(url)  # a first request pays one-off costs (e.g. NumPy's import) even in --quick
-        if method.warmup_s:
-            load.wrk(url, workload.connections, method.warmup_s, *args[1:])  # discarded
+    options = (workload.connections, method.wrk_threads, method.request_timeout_s, cpus["load"])
+
+    def throughput_window() -> tuple[load.LoadResult, float]:
         cpu_before, began = procstat.cpu_seconds(pgid), time.perf_counter()
-        throughput = load.wrk(url, workload.connections, method.throughput_s, *args[1:])
-        server_cpu = (procstat.cpu_seconds(pgid) - cpu_before) / (time.perf_counter() - began)
-        latency = load.fixed_rate(
+        result = load.wrk(url, options[0], method.throughput_s, *options[1:])
+        return result, (procstat.cpu_seconds(pgid) - cpu_before) / (time.perf_counter() - began)
+
+    def latency_window() -> load.LoadResult:
+        return load.fixed_rate(
             port,
             workload.path,
             workload.rate,
@@ -76,11 +95,26 @@ def measure(plan: Plan, server: Server, workload: Workload, port: int, pgid: int
             method.request_timeout_s,
             cpus["load"],
         )
-    load_cpu = max(throughput.cpu_fraction, latency.cpu_fraction)
+
+    def window(take: Callable[[], T]) -> T:
+        procstat.wait_idle(pgid)  # every window starts with the server idle
+        if noise:
+            noise.sample()  # how busy the host is as the window starts
+        return take()
+
+    with procstat.PeakRss(pgid) as rss:
+        prime(url)  # a first request pays one-off costs (e.g. NumPy's import) even in --quick
+        if method.warmup_s:
+            load.wrk(url, options[0], method.warmup_s, *options[1:])  # discarded
+        windows = [window(throughput_window) for _ in range(method.throughput_windows)]
+        latency = window(latency_window)
+    reports = [report for report, _ in windows]
+    server_cpu = statistics.fmean(cpu for _, cpu in windows)
+    load_cpu = max(*(r.cpu_fraction for r in reports), latency.cpu_fraction)
     report = latency.report
     return {
-        "requests_per_s": round(float(throughput.report["requests_per_s"]), 1),
-        "errors": int(throughput.report["errors"]),
+        "requests_per_s": round(statistics.fmean(r.report["requests_per_s"] for r in reports), 1),
+        "errors": sum(int(r.report["errors"]) for r in reports),
         "p50_ms": report["p50_ms"],
         "p90_ms": report["p90_ms"],
         "p99_ms": report["p99_ms"],
@@ -94,15 +128,33 @@ def measure(plan: Plan, server: Server, workload: Workload, port: int, pgid: int
     }
 
 
-SUMMARISED = ("requests_per_s", "p50_ms", "p90_ms", "p99_ms", "max_ms", "server_cpu_percent")
-SUMMARISED += ("peak_rss_mib", "load_cpu_percent", "achieved_rate")
+SUMMARISED = ("requests_per_s", "server_cpu_percent", "peak_rss_mib", "load_cpu_percent")
+SUMMARISED += ("achieved_rate",)
+LATENCIES = ("p50_ms", "p90_ms", "p99_ms", "max_ms")  # kept to the microsecond
 
 
 def summarise(runs: list[dict]) -> dict:
     summary: dict[str, object] = {key: spread([run[key] for run in runs]) for key in SUMMARISED}
+    summary |= {key: spread([run[key] for run in runs], digits=3) for key in LATENCIES}
     summary["errors"] = sum(run["errors"] + run["latency_errors"] for run in runs)
     summary["load_saturated_runs"] = sum(run["load_saturated"] for run in runs)
     return summary
+
+
+def startup_record(live: Started) -> dict[str, float]:
+    return {
+        "startup_ms": round(live.startup_ms, 1),
+        "idle_rss_mib": round(live.idle_rss_bytes / MIB, 1),
+    }
+
+
+def time_startups(server: Server, cpus: str | None, data_dir: Path, count: int) -> list[dict]:
+    """Cold-start `server` `count` times, stopping it each time: start-up time and idle RSS."""
+    timed = []
+    for _ in range(count):
+        with started(server, cpus, data_dir) as live:
+            timed.append(startup_record(live))
+    return timed
 
 
 def run(plan: Plan, log: TextIO = sys.stderr) -> dict:
@@ -112,7 +164,9 @@ def run(plan: Plan, log: TextIO = sys.stderr) -> dict:
     cells: dict[tuple[str, str], list[dict]] = {}
     starts: dict[str, list[dict]] = {}
     print(f"bench: about {estimate_s(plan) / 60:.1f} min", file=log, flush=True)
-    with tempfile.TemporaryDirectory(prefix="bench-data-") as data_dir:
+    usable = sorted(os.sched_getaffinity(0))
+    noise = NoiseMonitor(tuple(usable[:2])) if plan.method.noise_probes else None
+    with pinned_to(cpus["load"]), tempfile.TemporaryDirectory(prefix="bench-data-") as data_dir:
         for rep in range(plan.method.repetitions):
             # Interleave: every server once per repetition, starting one later each time.
             order = (
@@ -120,18 +174,18 @@ def run(plan: Plan, log: TextIO = sys.stderr) -> dict:
             )
             for server in order:
                 server_cpus = cpus["multi"] if server.workers > 1 else cpus["server"]
+                # Extra cold starts only time start-up; the last start also serves the load.
+                timed = time_startups(
+                    server, server_cpus, Path(data_dir), plan.method.startup_samples - 1
+                )
                 with started(server, server_cpus, Path(data_dir)) as live:
-                    starts.setdefault(server.id, []).append(
-                        {
-                            "startup_ms": round(live.startup_ms, 1),
-                            "idle_rss_mib": round(live.idle_rss_bytes / MIB, 1),
-                        }
-                    )
+                    timed.append(startup_record(live))
+                    starts.setdefault(server.id, []).extend(timed)
                     for workload in plan.workloads_for(server):
                         print(
                             f"bench: rep {rep + 1} {server.id} {workload.id}", file=log, flush=True
                         )
-                        result = measure(plan, server, workload, live.port, live.pgid)
+                        result = measure(plan, noise, workload, live.port, live.pgid)
                         cells.setdefault((workload.id, server.id), []).append(
                             {"rep": rep + 1, **result}
                         )
@@ -141,6 +195,7 @@ def run(plan: Plan, log: TextIO = sys.stderr) -> dict:
         "date": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "duration_s": round(time.perf_counter() - began, 1),
         "machine": machine.machine(),
+        "noise": noise.summary() if noise else None,
         "versions": machine.versions(),
         "method": method_block(plan, cpus),
         "servers": [as_dict(server) for server in plan.servers],
@@ -183,6 +238,6 @@ def method_block(plan: Plan, cpus: dict[str, str | None]) -> dict[str, object]:
         "multi_worker_cpus": cpus["multi"],
         "throughput_tool": THROUGHPUT_TOOL,
         "latency_tool": LATENCY_TOOL,
-        "interleaving": "each repetition starts every server once, in a rotated order",
+        "interleaving": "each repetition starts every server anew, in a rotated order",
         **workload_constants(),
     }

@@ -26,6 +26,7 @@ JSON_BODY = json.dumps({"message": "Hello, World!"}, separators=(",", ":"))
 UVICORN_FLAGS = ["--no-access-log", "--no-server-header", "--log-level", "warning"]
 UVICORN_STANDARD = ["--loop", "uvloop", "--http", "httptools"]
 UVICORN_PLAIN = ["--loop", "asyncio", "--http", "h11"]  # what a plain `pip install uvicorn` uses
+POLL_S = 0.001  # start-up is timed to the first answer, polled this often (from the load core)
 
 
 def uvicorn(module: str, port: int, *extra: str) -> list[str]:
@@ -116,7 +117,7 @@ def started(
                     log.seek(0)
                     printed = log.read().decode(errors="replace")
                     raise ServerStartError(f"{server.id} did not start:\n{printed}")
-                time.sleep(0.005)
+                time.sleep(POLL_S)
             startup_ms = (time.perf_counter() - began) * 1000
             time.sleep(settle)  # let workers finish starting before reading idle memory
             yield Started(process, port, startup_ms, procstat.rss_bytes(process.pid))

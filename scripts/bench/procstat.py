@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
 PROC = Path("/proc")
@@ -39,6 +40,22 @@ def cpu_seconds(pgid: int) -> float:
         fields = stat[stat.rindex(")") + 2 :].split()
         total += int(fields[11]) + int(fields[12])  # utime, stime
     return total / TICKS_PER_S
+
+
+def wait_idle(pgid: int, interval: float = 0.1, timeout: float = 10.0) -> bool:
+    """Wait until the group uses at most one clock tick of CPU in `interval`; False on timeout.
+
+    A closed-loop run ends with a request in flight on every connection, and a slow server
+    is still working through them after the load generator has gone; the next window
+    would otherwise start behind that backlog.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        before = cpu_seconds(pgid)
+        time.sleep(interval)
+        if cpu_seconds(pgid) - before <= 1 / TICKS_PER_S:
+            return True
+    return False
 
 
 def rss_bytes(pgid: int) -> int:

@@ -1,10 +1,13 @@
 """A fixed-rate HTTP load generator whose latencies correct for coordinated omission.
 
 Debian packages `wrk` but not `wrk2`, so latency is measured here. Request i is due at
-`start + i / rate`. Each connection takes the next due request when it is free, and a
-request's latency runs from when it was *due*, not from when it was sent: when the server
-stalls, the requests that queue behind the stall count the waiting they suffered, which
-a closed-loop tool such as wrk leaves out (the "coordinated omission" problem).
+`start + i / rate`. Each connection takes the next due request when it is free. When the
+connection was still busy at the due time, the request's latency runs from when it was
+*due*, not from when it was sent: when the server stalls, the requests that queue behind
+the stall count the waiting they suffered, which a closed-loop tool such as wrk leaves out
+(the "coordinated omission" problem). When the connection was idle and waited for the due
+time, latency runs from the moment it sent, so the event loop's timer slack (up to a
+millisecond) is not charged to the server.
 
 Run as `python -m scripts.bench.rategen --port P --path /json --rate 1000 --duration 2`;
 it prints one JSON object. Only 127.0.0.1 is ever targeted.
@@ -62,12 +65,16 @@ async def generate(
             while counters["next"] < total:
                 due = start + counters["next"] / rate
                 counters["next"] += 1
+                origin = due
                 if (wait := due - clock()) > 0:
                     await asyncio.sleep(wait)
+                    # Idle until due: the loop's timers wake up to a millisecond late, and
+                    # that lateness is this generator's, not the server's.
+                    origin = clock()
                 writer.write(request)
                 status = await asyncio.wait_for(read_response(reader), timeout)
                 finished = clock()
-                latencies.append(finished - due)
+                latencies.append(finished - origin)
                 if not 200 <= status < 300:
                     counters["non_2xx"] += 1
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):

@@ -19,6 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "data" / "bench" / "results.json"
+AGREEMENT_NAME = "agreement.json"  # beside the results file; see scripts/bench/compare.py
 OUTPUT = ROOT / "docs" / "performance" / "generated"
 CEILING = ("json", "nginx")  # the machine's own HTTP ceiling: nginx answering /json
 OVERVIEW_SERVERS = ("fastapi-uvicorn", "starlette-uvicorn", "node-http", "express", "fastify")
@@ -31,7 +32,8 @@ def count(value: float) -> str:
 
 
 def ms(value: float) -> str:
-    return f"{value:.1f}"
+    """Milliseconds: to 10 µs below 10 ms, where the sub-millisecond figures live."""
+    return f"{value:.2f}" if value < 10 else f"{value:.1f}"
 
 
 def percent(value: float) -> str:
@@ -49,8 +51,9 @@ def with_range(spread: dict[str, float], fmt: Callable[[float], str]) -> str:
 class Results:
     """The results file, indexed for rendering."""
 
-    def __init__(self, data: dict) -> None:
+    def __init__(self, data: dict, agreement: dict | None = None) -> None:
         self.data = data
+        self.agreement = agreement  # data/bench/agreement.json: two full runs compared
         self.servers = {server["id"]: server for server in data["servers"]}
         self.workloads = {workload["id"]: workload for workload in data["workloads"]}
         self.cells = {(cell["workload"], cell["server"]): cell for cell in data["results"]}
@@ -120,7 +123,7 @@ def throughput_table(results: Results, workload: str) -> str:
     rows = []
     for cell in results.rows(workload):
         summary = cell["summary"]
-        load = percent(summary["load_cpu_percent"]["max"])
+        load = percent(summary["load_cpu_percent"]["median"])
         if summary["load_saturated_runs"]:
             load = f"**{load}** ⚠ in {summary['load_saturated_runs']} of {len(cell['runs'])} runs"
         rows.append(
@@ -217,11 +220,17 @@ def method_table(results: Results) -> str:
     rows = [
         ["Repetitions", f"{method['repetitions']} ({method['interleaving']})"],
         ["Warm-up per workload", f"{method['warmup_s']} s, discarded"],
-        ["Throughput", f"{method['throughput_s']} s with {method['throughput_tool']}"],
+        ["Start-up time", f"{method['startup_samples']} cold start(s) per server and repetition"],
+        [
+            "Throughput",
+            f"{method['throughput_windows']} {TIMES} {method['throughput_s']} s per repetition "
+            f"with {method['throughput_tool']}",
+        ],
         ["Latency", f"{method['latency_s']} s with {method['latency_tool']}"],
         ["Pinning (`taskset`)", pinning],
         ["Request timeout", f"{method['request_timeout_s']} s"],
         ["Load generator flag", f"above {method['load_cpu_flag'] * 100:.0f} % of its core"],
+        ["Host noise (core probes)", noise_line(results.data.get("noise"))],
         ["Two runs agree when", f"every figure is within {method['agreement'] * 100:.0f} %"],
         ["Upstream delay (`/io`)", f"{method['io_delay_ms']} ms"],
         ["Matrices (`/cpu`)", f"{method['matrix_size']} {TIMES} {method['matrix_size']} integers"],
@@ -230,6 +239,62 @@ def method_table(results: Results) -> str:
         ["Total duration", f"{results.data['duration_s']} s"],
     ]
     return table(["Method", ""], rows)
+
+
+def noise_line(noise: dict | None) -> str:
+    """How busy the host was during a run, from the harness's own core probes."""
+    if not noise:
+        return "not probed in this run"
+    cores = [
+        f"CPU {core}: {reading['slowed_share'] * 100:.0f} % of {reading['probes']} probes "
+        f"(median {reading['median_slowdown']}{TIMES})"
+        for core, reading in noise["cores"].items()
+    ]
+    return f"slowed by more than {noise['slowed_above']}{TIMES} its fastest: " + "; ".join(cores)
+
+
+def agreement_section(results: Results) -> str:
+    """Two full runs in a row, compared figure by figure (data/bench/agreement.json)."""
+    agreement = results.agreement
+    if not agreement:
+        return "No comparison of two full runs is recorded with these results.\n"
+    first, second = (run["date"].replace("T", " ")[:16] + " UTC" for run in agreement["runs"])
+    overall, threshold = agreement["all"], f"{agreement['threshold_percent']:g} %"
+    verdict = (
+        f"all {overall['figures']} figures agree within {threshold}"
+        if not overall["over_threshold"]
+        else f"{overall['over_threshold']} of {overall['figures']} figures differ by more "
+        f"than {threshold}"
+    )
+    rows = [
+        [
+            kind["label"],
+            str(kind["figures"]),
+            f"{kind['median_spread_percent']:.1f} %",
+            f"{kind['max_spread_percent']:.1f} %",
+            str(kind["over_threshold"]),
+        ]
+        for kind in agreement["by_kind"]
+    ]
+    noise = [
+        f"- Run of {date}: {noise_line(run['noise'])}."
+        for date, run in zip((first, second), agreement["runs"], strict=True)
+    ]
+    header = ["Figure", "count", "median spread", "largest spread", f"over {threshold}"]
+    return "\n".join(
+        [
+            f"Full runs of {first} and {second}, one after the other on the same machine: "
+            f"{verdict} (median spread {overall['median_spread_percent']:.1f} %, largest "
+            f"{overall['max_spread_percent']:.1f} %). The second run is the one these pages "
+            "show.",
+            "",
+            table(header, rows),
+            "Host noise, from the harness's core probes:",
+            "",
+            *noise,
+            "",
+        ]
+    )
 
 
 def workloads_table(results: Results) -> str:
@@ -308,6 +373,7 @@ def fragments(results: Results) -> dict[str, str]:
         "method.md.txt": method_table(results),
         "workloads.md.txt": workloads_table(results),
         "flags.md.txt": flags(results),
+        "agreement.md.txt": agreement_section(results),
     }
     for workload_id in results.workloads:
         if results.rows(workload_id):
@@ -320,7 +386,11 @@ def fragments(results: Results) -> dict[str, str]:
 
 def render(results_file: Path = RESULTS, output: Path = OUTPUT) -> list[Path]:
     """Write every fragment and chart for `results_file` into `output`; return their paths."""
-    results = Results(json.loads(results_file.read_text(encoding="utf-8")))
+    agreement_file = results_file.with_name(AGREEMENT_NAME)
+    agreement = (
+        json.loads(agreement_file.read_text(encoding="utf-8")) if agreement_file.exists() else None
+    )
+    results = Results(json.loads(results_file.read_text(encoding="utf-8")), agreement)
     output.mkdir(parents=True, exist_ok=True)
     for stale in output.iterdir():
         stale.unlink()

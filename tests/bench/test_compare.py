@@ -30,3 +30,25 @@ def test_a_figure_off_by_a_fifth_is_flagged(committed: dict, tmp_path: Path) -> 
 def test_spread_is_relative_to_the_mean() -> None:
     assert compare.spread(90, 110) == 0.2
     assert compare.spread(0, 0) == 0
+
+
+def test_the_committed_comparison_is_of_the_committed_run(committed: dict, agreement: dict) -> None:
+    # The pages show the second of the two compared runs, so the dates must match.
+    assert agreement["runs"][1]["date"] == committed["date"]
+    assert agreement["all"]["figures"] == len(compare.figures(committed))
+    assert sum(kind["figures"] for kind in agreement["by_kind"]) == agreement["all"]["figures"]
+
+
+def test_write_saves_a_summary_per_kind_of_figure(committed: dict, tmp_path: Path) -> None:
+    changed = copy.deepcopy(committed)
+    changed["results"][0]["summary"]["p99_ms"]["median"] *= 1.5
+    first, second, summary = tmp_path / "a.json", tmp_path / "b.json", tmp_path / "s.json"
+    first.write_text(json.dumps(committed))
+    second.write_text(json.dumps(changed))
+    assert compare.main([str(first), str(second), "--write", str(summary)]) == 1
+    written = json.loads(summary.read_text())
+    assert written["all"]["over_threshold"] == 1
+    kinds = {kind["metric"]: kind for kind in written["by_kind"]}
+    assert kinds["p99_ms"]["over_threshold"] == 1
+    assert kinds["p99_ms"]["max_spread_percent"] == 40.0  # 1.5x: 0.5 over a mean of 1.25
+    assert kinds["requests_per_s"]["over_threshold"] == 0

@@ -1,5 +1,6 @@
 """Parsing wrk's report, and the fixed-rate generator's correction for coordinated omission."""
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -62,14 +63,28 @@ class SlowHandler(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def slow_server() -> Iterator[int]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), SlowHandler)
+class FastHandler(SlowHandler):
+    delay = 0.0
+
+
+def serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[int]:
+    """Serve `handler` on a free port of 127.0.0.1 in a thread; yield the port."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server.server_address[1]
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def slow_server() -> Iterator[int]:
+    yield from serve(SlowHandler)
+
+
+@pytest.fixture
+def fast_server() -> Iterator[int]:
+    yield from serve(FastHandler)
 
 
 def test_queued_requests_count_their_wait(slow_server: int) -> None:
@@ -84,3 +99,21 @@ def test_queued_requests_count_their_wait(slow_server: int) -> None:
     assert report["errors"] == 0
     assert report["p50_ms"] >= 50
     assert report["max_ms"] >= 400  # the 20th was due at 0.475 s and answered after 1 s
+
+
+def test_the_generators_own_late_wakeups_are_not_charged_to_the_server(
+    fast_server: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Make every wait for a due time overshoot by 200 ms, as a coarse event-loop timer
+    # would, only more so. The connection was idle meanwhile, so the lateness is the
+    # generator's: an instant server must still measure far below 200 ms.
+    real_sleep = asyncio.sleep
+
+    async def oversleep(delay: float) -> None:
+        await real_sleep(delay + 0.2)
+
+    monkeypatch.setattr(asyncio, "sleep", oversleep)
+    report = asyncio.run(rategen.generate(fast_server, "/", 2, 1.5, 1, 5))
+    assert report["completed"] == 3
+    assert report["errors"] == 0
+    assert report["max_ms"] < 200

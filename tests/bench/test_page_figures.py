@@ -1,4 +1,4 @@
-"""Every number a reader sees on the Performance pages is a value of data/bench/results.json.
+"""Every number a reader sees on the Performance pages is data: results.json or agreement.json.
 
 The site is built from the committed results file (rendered first, as the nox sessions
 do); the test reads each built page's article text, leaving out code listings, plus the
@@ -16,18 +16,18 @@ PAGES += ["performance/results/index.html"]
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_every_number_on_the_page_is_data(built_site: Path, page: str, committed: dict) -> None:
+def test_every_number_on_the_page_is_data(built_site: Path, page: str, page_data: dict) -> None:
     text = figures.visible_text((built_site / page).read_text(encoding="utf-8"))
     shown = figures.numbers_in(text)
     assert shown, "no numbers found: the page did not render its tables"
-    assert figures.unexplained(shown, committed) == []
+    assert figures.unexplained(shown, page_data) == []
 
 
-def test_the_servers_page_types_no_number(built_site: Path, committed: dict) -> None:
+def test_the_servers_page_types_no_number(built_site: Path, page_data: dict) -> None:
     # Its code listings are tested files; its prose must not state a figure either.
     page = built_site / "performance" / "servers" / "index.html"
     shown = figures.numbers_in(figures.visible_text(page.read_text(encoding="utf-8")))
-    assert figures.unexplained(shown, committed) == []
+    assert figures.unexplained(shown, page_data) == []
 
 
 def test_every_chart_number_is_data(built_site: Path, committed: dict) -> None:

@@ -56,3 +56,20 @@ def test_render_writes_fragments_and_charts(tmp_path: Path) -> None:
     assert {"status.md.txt", "overview.md.txt", "json.svg", "workload-json.md.txt"} <= names
     assert not (tmp_path / "stale.svg").exists()
     assert (tmp_path / "json.svg").read_text().startswith("<svg")
+
+
+def test_the_two_run_comparison_renders_only_data(committed: dict, page_data: dict) -> None:
+    section = render.agreement_section(render.Results(committed, page_data["agreement"]))
+    assert section.startswith("Full runs of ")
+    assert figures.unexplained(figures.numbers_in(figures.markdown_text(section)), page_data) == []
+
+
+def test_the_verdict_follows_the_comparison(committed: dict, agreement: dict) -> None:
+    agreeing = copy.deepcopy(agreement)
+    agreeing["all"]["over_threshold"] = 0
+    verdict = render.agreement_section(render.Results(committed, agreeing))
+    assert f"all {agreeing['all']['figures']} figures agree within" in verdict
+    disagreeing = copy.deepcopy(agreement)
+    disagreeing["all"]["over_threshold"] = 3
+    assert "3 of " in render.agreement_section(render.Results(committed, disagreeing))
+    assert render.agreement_section(render.Results(committed)).startswith("No comparison")
