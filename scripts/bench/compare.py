@@ -53,26 +53,27 @@ def spread(a: float, b: float) -> float:
     return abs(a - b) / mean if mean else 0.0
 
 
-def spreads(first: dict, second: dict) -> dict[str, float]:
-    a, b = figures(first), figures(second)
+def spreads(a: dict[str, float], b: dict[str, float]) -> dict[str, float]:
+    """The spread of every figure found in both runs' `figures`."""
     return {key: spread(a[key], b[key]) for key in sorted(a.keys() & b.keys())}
 
 
 def compare(first: dict, second: dict, threshold: float) -> tuple[list[str], int]:
     """Lines to print, and how many figures disagree by more than `threshold`."""
     a, b = figures(first), figures(second)
+    found = spreads(a, b)
     lines, over = [], 0
-    for key, value in spreads(first, second).items():
+    for key, value in found.items():
         flag = value > threshold
         over += flag
         lines.append(f"{'!!' if flag else '  '} {key:<48} {a[key]:>10} {b[key]:>10} {value:6.1%}")
     for key in sorted(a.keys() ^ b.keys()):
         lines.append(f"?? {key:<48} in one file only")
-    found = sorted(spreads(first, second).values())
-    if found:
+    ordered = sorted(found.values())
+    if ordered:
         lines.append(
-            f"{len(found)} figures; spread median {found[len(found) // 2]:.1%}, "
-            f"max {found[-1]:.1%}; {over} above {threshold:.0%}"
+            f"{len(ordered)} figures; spread median {ordered[len(ordered) // 2]:.1%}, "
+            f"max {ordered[-1]:.1%}; {over} above {threshold:.0%}"
         )
     return lines, over
 
@@ -92,7 +93,7 @@ def kind_summary(values: list[float], threshold: float) -> dict[str, float | int
 
 def agreement(first: dict, second: dict, threshold: float) -> dict:
     """The summary the Method page renders: overall and per kind of figure."""
-    found = spreads(first, second)
+    found = spreads(figures(first), figures(second))
     by_kind: dict[str, list[float]] = {}
     for key, value in found.items():
         by_kind.setdefault(key.rsplit("/", 1)[1], []).append(value)

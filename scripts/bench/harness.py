@@ -78,11 +78,20 @@ def measure(
 ) -> dict:
     method, cpus = plan.method, cpu_sets()
     url = f"http://{method.host}:{port}{workload.path}"
-    options = (workload.connections, method.wrk_threads, method.request_timeout_s, cpus["load"])
+
+    def run_wrk(seconds: int) -> load.LoadResult:
+        return load.wrk(
+            url,
+            workload.connections,
+            seconds,
+            method.wrk_threads,
+            method.request_timeout_s,
+            cpus["load"],
+        )
 
     def throughput_window() -> tuple[load.LoadResult, float]:
         cpu_before, began = procstat.cpu_seconds(pgid), time.perf_counter()
-        result = load.wrk(url, options[0], method.throughput_s, *options[1:])
+        result = run_wrk(method.throughput_s)
         return result, (procstat.cpu_seconds(pgid) - cpu_before) / (time.perf_counter() - began)
 
     def latency_window() -> load.LoadResult:
@@ -105,7 +114,7 @@ def measure(
     with procstat.PeakRss(pgid) as rss:
         prime(url)  # a first request pays one-off costs (e.g. NumPy's import) even in --quick
         if method.warmup_s:
-            load.wrk(url, options[0], method.warmup_s, *options[1:])  # discarded
+            run_wrk(method.warmup_s)  # discarded
         windows = [window(throughput_window) for _ in range(method.throughput_windows)]
         latency = window(latency_window)
     reports = [report for report, _ in windows]
@@ -164,8 +173,10 @@ def run(plan: Plan, log: TextIO = sys.stderr) -> dict:
     cells: dict[tuple[str, str], list[dict]] = {}
     starts: dict[str, list[dict]] = {}
     print(f"bench: about {estimate_s(plan) / 60:.1f} min", file=log, flush=True)
-    usable = sorted(os.sched_getaffinity(0))
-    noise = NoiseMonitor(tuple(usable[:2])) if plan.method.noise_probes else None
+    # The probes need the two pinned cores: the server's and the load generator's.
+    pinned = cpus["server"] is not None and cpus["load"] is not None
+    probe_noise = plan.method.noise_probes and pinned
+    noise = NoiseMonitor((int(cpus["server"]), int(cpus["load"]))) if probe_noise else None
     with pinned_to(cpus["load"]), tempfile.TemporaryDirectory(prefix="bench-data-") as data_dir:
         for rep in range(plan.method.repetitions):
             # Interleave: every server once per repetition, starting one later each time.

@@ -1,7 +1,8 @@
 """How busy the host was: a short CPU probe on each core, compared with the fastest seen.
 
-On shared virtual machines the host slows a virtual core whenever a neighbour keeps the
-physical core busy; when, for how long and by how much is outside the guest's control.
+On shared virtual machines a fixed piece of work runs markedly slower on a virtual core at
+some moments than at others, because the host shares the physical cores with other tenants;
+when, for how long and by how much is outside the guest's control.
 The harness probes both cores before every measurement window and records how much slower
 than its best each probe ran, so that a results file says how noisy the machine was while
 it was measured, and two runs that disagree can be told apart from a harness that drifts.

@@ -12,24 +12,16 @@ import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from scripts.servers import RUNTIMES, RunningServer, running_server
+from tests.polling import eventually
 
 EXAMPLE = "shutdown"
-
-
-def eventually(check: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.02)
-    return check()
 
 
 def refuses_connections(server: RunningServer) -> bool:

@@ -8,23 +8,15 @@ import json
 import random
 import socket
 import time
-from collections.abc import Callable
 
 import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from tests.polling import eventually
+
 EXAMPLE = "streaming"
-
-
-def eventually(check: Callable[[], bool], timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.05)
-    return check()
 
 
 def parse_events(text: str) -> list[dict[str, str]]:

@@ -20,6 +20,7 @@ from websockets.sync.client import connect
 
 from examples.python.streaming.main import app, stats
 from scripts.servers import free_port
+from tests.polling import eventually
 
 
 @pytest.fixture
@@ -42,15 +43,6 @@ def chat_url() -> Iterator[str]:
     yield f"ws://127.0.0.1:{port}/chat"
     server.should_exit = True
     thread.join(10)
-
-
-def eventually(check, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.02)
-    return check()
 
 
 @pytest.mark.anyio
