@@ -17,25 +17,39 @@ import nox
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
-from scripts.browser import ChromiumNotFoundError, find_chromium  # noqa: E402 - needs ROOT on path
+from scripts.bench.load import missing_debian_packages  # noqa: E402 - needs ROOT on path
+from scripts.browser import ChromiumNotFoundError, find_chromium  # noqa: E402
 
 nox.needs_version = ">=2025.2.9"  # dependency groups from pyproject.toml
 nox.options.sessions = ["lint", "tests", "build"]
 nox.options.reuse_venv = "yes"
 nox.options.error_on_missing_interpreters = True
+# uv makes environments in seconds; without it (a plain `pip install nox`), virtualenv.
+nox.options.default_venv_backend = "uv|virtualenv"
 
 # MkDocs 1.6 prints a banner about MkDocs 2; the pin in pyproject.toml already answers it.
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-# mkdocs.yml loads Markdown extensions from scripts/; the mkdocs and zensical console
-# scripts do not put the working directory on sys.path, so put the root there.
-os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
 
-PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
+PYPROJECT_FILE = ROOT / "pyproject.toml"
+PYPROJECT = nox.project.load_toml(PYPROJECT_FILE)
 NPM_STAMP = ROOT / "node_modules" / ".package-lock.sha256"
 
 
 def install_groups(session: nox.Session, *groups: str) -> None:
-    session.install(*nox.project.dependency_groups(PYPROJECT, *groups))
+    """Install the project (editable) and the pinned dependency groups, once per change.
+
+    The editable install puts the repository on sys.path, so the examples and scripts/
+    import from any directory. A stamp in the virtualenv skips the installer when neither
+    pyproject.toml nor the groups changed since the last run.
+    """
+    requirements = list(dict.fromkeys(nox.project.dependency_groups(PYPROJECT, *groups)))
+    digest = hashlib.sha256(PYPROJECT_FILE.read_bytes() + repr(groups).encode()).hexdigest()
+    stamp = Path(session.virtualenv.location) / ".guide-installed.sha256"
+    if stamp.is_file() and stamp.read_text() == digest:
+        session.log(f"{', '.join(groups)}: already installed as pyproject.toml says")
+        return
+    session.install("-e", ".", *requirements)
+    stamp.write_text(digest)
 
 
 def npm_ci(session: nox.Session) -> None:
@@ -83,19 +97,9 @@ def ensure_chromium(session: nox.Session) -> None:
     apt_install(session, "chromium", reason="the browser tests")
 
 
-# The benchmark's Debian tools: command -> package.
-BENCH_TOOLS = {"wrk": "wrk", "nginx": "nginx", "taskset": "util-linux"}
-
-
 def ensure_bench_tools(session: nox.Session) -> None:
     """wrk, nginx and taskset: install Debian's when root, else say how."""
-    missing = sorted(
-        {
-            package
-            for tool, package in BENCH_TOOLS.items()
-            if not (shutil.which(tool) or shutil.which(tool, path="/usr/sbin:/sbin"))
-        }
-    )
+    missing = missing_debian_packages()
     if not missing:
         return
     if os.geteuid() != 0 or not shutil.which("apt-get"):
@@ -137,24 +141,66 @@ def zensical(session: nox.Session) -> None:
     session.run("zensical", "build", "--config-file", "mkdocs.yml", "--strict")
 
 
+def topic_paths(names: list[str]) -> tuple[list[str], list[str]]:
+    """The Node.js and pytest paths that test the named topics, in both runtimes."""
+    node = [
+        f"tests/node/{name}/**/*.test.ts" for name in names if (ROOT / "tests/node" / name).is_dir()
+    ]
+    python = [f"tests/python/{name}/" for name in names if (ROOT / "tests/python" / name).is_dir()]
+    python += [
+        f"tests/contract/test_{name}.py"
+        for name in names
+        if (ROOT / f"tests/contract/test_{name}.py").is_file()
+    ]
+    return node, python
+
+
+# 100 % of the lines of the Node.js examples, as of the Python ones (pyproject.toml).
+NODE_COVERAGE = [
+    "--experimental-test-coverage",
+    "--test-coverage-include=examples/node/**",
+    "--test-coverage-lines=100",
+]
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Run every test: Node's own tests, then pytest (contract, docs, browser, coverage)."""
+    """Run every test: Node's own tests, then pytest (contract, docs, browser, coverage).
+
+    `nox -s tests -- hello users` runs only those topics' tests, in both runtimes; any
+    other arguments go to pytest (`nox -s tests -- -k openapi`). Either way the coverage
+    gates apply to full runs only.
+    """
     install_groups(session, "test")
     npm_ci(session)
+    args = session.posargs
+    # A topic is a folder under examples/ (data/topics.yml lists them; nox cannot read
+    # YAML without PyYAML, which nox's own environment may lack).
+    topics = {path.name for path in ROOT.glob("examples/*/*") if path.is_dir()}
+    if args and all(arg in topics for arg in args):
+        node, python = topic_paths(args)
+        if node:
+            session.run("node", "--test", *node)
+        session.run("pytest", *python)
+        return
     ensure_chromium(session)
     ensure_bench_tools(session)  # the --quick benchmark test runs wrk against nginx
-    session.run("node", "--test", "tests/node/**/*.test.ts")
-    session.run("pytest", "--cov", "--cov-report=term-missing", *session.posargs)
+    if args:
+        session.run("pytest", *args)
+        return
+    session.run("node", "--test", *NODE_COVERAGE, "tests/node/**/*.test.ts")
+    session.run("pytest", "--cov", "--cov-report=term-missing:skip-covered")
 
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Ruff (lint and format check) for Python, `tsc --noEmit` for TypeScript."""
+    """Both languages as strictly: Ruff and mypy --strict; Biome and `tsc --noEmit`."""
     install_groups(session, "lint")
     npm_ci(session)
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    session.run("mypy")  # [tool.mypy] in pyproject.toml: strict, examples + scripts + tests
+    session.run("npx", "biome", "ci", "--error-on-warnings", ".")  # biome.jsonc: TS and JS
     session.run("npx", "tsc", "--noEmit", "-p", ".")
 
 

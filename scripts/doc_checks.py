@@ -7,11 +7,16 @@ that each rule catches a real violation.
 
 from __future__ import annotations
 
+import ast
 import re
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
+
+from scripts.topics import RUNTIMES, Topic
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON_FENCE_LANGUAGES = {"py", "python", "python3", "py3"}
@@ -180,28 +185,230 @@ def unshown_example_files(
     return problems
 
 
-def example_dirs_without_tests(base: Path = ROOT) -> list[str]:
-    """Example directories that lack their mirror in `tests/`.
+ENTRY_FILES = {"python": "main.py", "node": "app.ts"}
+# Modules every topic of a runtime shares, directly under examples/<runtime>/.
+SHARED_EXAMPLE_FILES = {"python": {"problem_details.py"}, "node": {"problem-details.ts"}}
 
-    `examples/python/X` needs `tests/python/X/test_*.py`, `examples/node/X` needs
-    `tests/node/X/*.test.ts`, and an example present in both runtimes also needs the
-    shared contract suite `tests/contract/test_X.py`.
+
+def topic_test_files(topic: str, runtime: str) -> str:
+    """The test file each topic needs in one runtime, relative to the repository."""
+    if runtime == "python":
+        return f"tests/python/{topic}/test_{topic}.py"
+    return f"tests/node/{topic}/{topic}.test.ts"
+
+
+def topic_problems(topics: list[Topic], base: Path = ROOT) -> list[str]:
+    """Places a topic's name should be and is not, and folders that no topic lists.
+
+    Each topic in `data/topics.yml` needs, for each of its runtimes, the example folder
+    with its entry file and the test file named after it; a topic in both runtimes also
+    needs `tests/contract/test_NAME.py`; every topic needs its pages, and its own page
+    must include a file from each of its example folders.
     """
-    patterns = {"python": "test_*.py", "node": "*.test.ts"}
-    topics: dict[str, set[str]] = {}
     problems = []
-    for runtime, pattern in patterns.items():
-        examples = (base / "examples" / runtime).glob("*")
-        for example in sorted(p for p in examples if p.is_dir() and p.name != "__pycache__"):
-            topics.setdefault(example.name, set()).add(runtime)
-            tests_dir = base / "tests" / runtime / example.name
-            if not any(tests_dir.glob(pattern)):
-                expected = f"tests/{runtime}/{example.name}/{pattern}"
-                problems.append(f"examples/{runtime}/{example.name}: no {expected}")
-    for topic, runtimes in sorted(topics.items()):
-        contract = base / "tests" / "contract" / f"test_{topic}.py"
-        if runtimes == set(patterns) and not contract.is_file():
+    names = {topic.name for topic in topics}
+    for runtime in RUNTIMES:
+        for entry in sorted((base / "examples" / runtime).iterdir()):
+            if entry.is_dir() and entry.name != "__pycache__" and entry.name not in names:
+                problems.append(f"examples/{runtime}/{entry.name}: not a topic in data/topics.yml")
+            if entry.is_file() and entry.name not in SHARED_EXAMPLE_FILES[runtime]:
+                problems.append(f"examples/{runtime}/{entry.name}: outside a topic folder")
+    for entry in sorted((base / "tests" / "python").iterdir()):
+        if entry.is_dir() and entry.name != "__pycache__" and entry.name not in names:
+            problems.append(f"tests/python/{entry.name}: not a topic in data/topics.yml")
+    for module in sorted((base / "tests" / "contract").glob("test_*.py")):
+        if module.stem.removeprefix("test_") not in names:
+            problems.append(f"tests/contract/{module.name}: not a topic in data/topics.yml")
+    for topic in topics:
+        includes = (
+            snippet_includes([base / "docs" / topic.page])
+            if (base / "docs" / topic.page).is_file()
+            else []
+        )
+        for runtime in RUNTIMES:
+            folder = f"examples/{runtime}/{topic.name}"
+            if runtime not in topic.runtimes:
+                if (base / folder).exists():
+                    problems.append(f"{folder}: {topic.name} is listed as {topic.only} only")
+                continue
+            for needed in (
+                f"{folder}/{ENTRY_FILES[runtime]}",
+                topic_test_files(topic.name, runtime),
+            ):
+                if not (base / needed).is_file():
+                    problems.append(f"{topic.name}: no {needed}")
+            if not any(include.file.startswith(folder + "/") for include in includes):
+                problems.append(f"{topic.name}: docs/{topic.page} includes nothing from {folder}")
+        contract = f"tests/contract/test_{topic.name}.py"
+        if len(topic.runtimes) == len(RUNTIMES) and not (base / contract).is_file():
+            problems.append(f"{topic.name}: no {contract}")
+        problems.extend(
+            f"{topic.name}: no docs/{page}"
+            for page in topic.all_pages
+            if not (base / "docs" / page).is_file()
+        )
+    return problems
+
+
+_NODE_TEST_CALL = re.compile(r"^\s*(?:await\s+)?(?:test|it|describe|suite)(?:\.\w+)?\(", re.M)
+
+
+def _python_defines_a_test(path: Path) -> bool:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return any(
+        isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test")
+        for node in ast.walk(tree)
+    )
+
+
+def _python_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    modules = {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    modules |= {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    return modules
+
+
+def _names_its_topic(path: Path) -> bool:
+    """A module-level `EXAMPLE = ...`, or `running_server(runtime, "some-topic", ...)`."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == "EXAMPLE" for target in node.targets
+        ):
+            return True
+        if (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "id", getattr(node.func, "attr", None)) == "running_server"
+            and len(node.args) > 1
+            and isinstance(node.args[1], ast.Constant)
+        ):
+            return True
+    return False
+
+
+def hollow_test_files(topics: list[Topic], base: Path = ROOT) -> list[str]:
+    """Test files that define no test, and topic tests that never import their example.
+
+    A Python test module needs a `test*` function; a Node.js test file needs a `test(` or
+    `it(` call. Every test file in a topic's folder must import that topic's example (a
+    Python module may leave that to the conftest.py beside it), so a file that tests
+    nothing of it cannot stand in for its tests. A contract module takes its topic from
+    its file name, never from a string that a copy would carry along.
+    """
+    problems = []
+    names = {topic.name for topic in topics}
+    for path in sorted((base / "tests").rglob("test_*.py")):
+        relative = path.relative_to(base).as_posix()
+        if not _python_defines_a_test(path):
+            problems.append(f"{relative}: defines no test function")
+        parts = path.relative_to(base / "tests").parts
+        if parts[0] == "python" and parts[1] in names:
+            wanted = f"examples.python.{parts[1]}"
+            # The module itself, or the conftest.py beside it that builds its fixtures.
+            imported = _python_imports(path)
+            if (conftest := path.with_name("conftest.py")).is_file():
+                imported |= _python_imports(conftest)
+            if not any(module == wanted or module.startswith(wanted + ".") for module in imported):
+                problems.append(f"{relative}: imports nothing from {wanted}")
+    for path in sorted((base / "tests" / "contract").glob("test_*.py")):
+        if _names_its_topic(path):
             problems.append(
-                f"{topic}: exists in both runtimes but has no {contract.relative_to(base)}"
+                f"{path.relative_to(base).as_posix()}: names a topic in a typed string; "
+                "the contract fixtures take it from the file name (the `example` fixture)"
             )
+    for path in sorted((base / "tests" / "node").rglob("*.test.ts")):
+        relative = path.relative_to(base).as_posix()
+        text = path.read_text(encoding="utf-8")
+        if not _NODE_TEST_CALL.search(text):
+            problems.append(f"{relative}: calls no test() or it()")
+        topic = path.relative_to(base / "tests" / "node").parts[0]
+        if topic in names and f"examples/node/{topic}/" not in text:
+            problems.append(f"{relative}: imports nothing from examples/node/{topic}/")
+    return problems
+
+
+class _IgnoreTags(yaml.SafeLoader):
+    """mkdocs.yml names Python objects (`!!python/name:`); reading the nav needs none."""
+
+
+_IgnoreTags.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
+
+
+def nav_pages(config: Path = ROOT / "mkdocs.yml") -> list[str]:
+    """Every page in mkdocs.yml's `nav`, in order, relative to `docs/`."""
+    found: list[str] = []
+
+    def walk(entry: object) -> None:
+        if isinstance(entry, str):
+            found.append(entry)
+        elif isinstance(entry, list):
+            for item in entry:
+                walk(item)
+        elif isinstance(entry, dict):
+            for value in entry.values():
+                walk(value)
+
+    walk(yaml.load(config.read_text(encoding="utf-8"), _IgnoreTags)["nav"])  # noqa: S506 - SafeLoader subclass
+    return found
+
+
+def nav_problems(topics: list[Topic], nav: list[str]) -> list[str]:
+    """Topic pages missing from the nav, or listed there out of the topics' order.
+
+    (`mkdocs build --strict` separately fails on any page left out of the nav.)
+    """
+    problems = [
+        f"docs/{page}: not in mkdocs.yml's nav"
+        for topic in topics
+        for page in topic.all_pages
+        if page not in nav
+    ]
+    for section in {topic.section for topic in topics}:
+        wanted = [topic.page for topic in topics if topic.section == section]
+        listed = [page for page in nav if page in wanted]
+        if listed != [page for page in wanted if page in listed]:
+            problems.append(f"{section}: the nav lists the topics as {listed}, not as {wanted}")
+    return problems
+
+
+CODE_COLUMNS = 80  # what a code block on the site shows at 1366 px without scrolling
+CODE_SUFFIXES = {".py", ".ts", ".js", ".conf"}  # included as code, not as page text
+
+
+def section_text(path: Path, section: str | None) -> list[str]:
+    """The lines a snippet include shows: the named section, dedented, without markers."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if section is not None:
+        start = next(i for i, line in enumerate(lines) if f"[start:{section}]" in line)
+        end = next(i for i, line in enumerate(lines) if f"[end:{section}]" in line)
+        lines = lines[start + 1 : end]
+    lines = [line for line in lines if "--8<--" not in line]
+    indent = min((len(line) - len(line.lstrip()) for line in lines if line.strip()), default=0)
+    return [line[indent:] for line in lines]
+
+
+def wide_included_lines(
+    includes: list[SnippetInclude], base: Path = ROOT, limit: int = CODE_COLUMNS
+) -> list[str]:
+    """Included code lines longer than `limit` characters, which readers must scroll."""
+    problems: list[str] = []
+    seen: set[tuple[str, str | None]] = set()
+    for include in includes:
+        key = (include.file, include.section)
+        target = base / include.file
+        if key in seen or include.line_range or not target.is_file():
+            continue
+        if target.suffix not in CODE_SUFFIXES:
+            continue
+        seen.add(key)
+        problems.extend(
+            f"{include.file}:{include.section}: {len(line)} columns: {line.strip()[:50]}"
+            for line in section_text(target, include.section)
+            if len(line) > limit
+        )
     return problems

@@ -127,13 +127,16 @@ def _parse(entry: Any, index: int) -> Fact:
         raise FactError(f"{where}: check needs registry (pypi|npm), package and optional line")
     if check and not _VERSION.match(str(entry["value"])):
         raise FactError(f"{where}: a fact with a registry check must have a bare version value")
+    verified = _as_date(entry, "verified")
+    if verified is None:  # REQUIRED holds it, so `missing` named it above
+        raise FactError(f"{where}: missing ['verified']")
     return Fact(
         id=str(entry["id"]),
         category=str(entry["category"]),
         label=str(entry["label"]),
         value=str(entry["value"]),
         source=str(entry["source"]),
-        verified=_as_date(entry, "verified"),  # type: ignore[arg-type] - required above
+        verified=verified,
         note=str(entry.get("note") or ""),
         source_title=str(entry.get("source_title") or ""),
         expires=_as_date(entry, "expires"),

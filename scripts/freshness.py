@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as `python scripts/freshness.py`
@@ -161,17 +162,20 @@ def compare(item: Item, versions: list[str]) -> Finding | None:
     return Finding(item.origin, name, item.current, best, note)
 
 
-def fetch_json(url: str, timeout: float = TIMEOUT) -> dict:
+def fetch_json(url: str, timeout: float = TIMEOUT) -> dict[str, Any]:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - fixed https registry URLs
-            return json.load(response)
+            document: dict[str, Any] = json.load(response)
+            return document
     except urllib.error.HTTPError:
         raise
     except (urllib.error.URLError, TimeoutError, OSError) as error:
         raise RegistryUnreachable(str(error)) from error
 
 
-def registry_versions(registry: str, package: str, fetch: Callable[[str], dict]) -> list[str]:
+def registry_versions(
+    registry: str, package: str, fetch: Callable[[str], dict[str, Any]]
+) -> list[str]:
     """Every published version of a package, from PyPI's JSON API or the npm registry."""
     if registry == "pypi":
         return list(fetch(f"{PYPI_URL}/{package}/json")["releases"])
@@ -179,7 +183,7 @@ def registry_versions(registry: str, package: str, fetch: Callable[[str], dict])
     return list(fetch(f"{NPM_URL}/{quoted}")["versions"])
 
 
-def probe(registry: str, fetch: Callable[[str], dict]) -> bool:
+def probe(registry: str, fetch: Callable[[str], dict[str, Any]]) -> bool:
     """True when the registry answers a request for a package that always exists."""
     package = "pip" if registry == "pypi" else "npm"
     try:
@@ -190,7 +194,7 @@ def probe(registry: str, fetch: Callable[[str], dict]) -> bool:
 
 
 def check(
-    items: list[Item], fetch: Callable[[str], dict] = fetch_json
+    items: list[Item], fetch: Callable[[str], dict[str, Any]] = fetch_json
 ) -> tuple[list[Finding], list[str], int]:
     """Compare items with their registries: findings, skipped-registry notes, items compared."""
     reachable = {name: probe(name, fetch) for name in ("pypi", "npm")}

@@ -15,12 +15,13 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from scripts.polling import eventually
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNTIMES = ("python", "node")
@@ -74,8 +75,9 @@ def example_command(runtime: str, example: str) -> list[str]:
         example: the example's directory name, e.g. `"hello"`.
     """
     if runtime == "python":
-        # As a module, from the repository root, so the example's relative imports work.
-        return [sys.executable, "-m", f"examples.python.{example}.main"]
+        # As a plain file, the way a reader runs it; the project's editable install puts
+        # the repository on sys.path, so `examples.python.problem_details` imports.
+        return [sys.executable, str(ROOT / "examples" / "python" / example / "main.py")]
     if runtime == "node":
         return [node_binary(), str(ROOT / "examples" / "node" / example / "app.ts")]
     raise ValueError(f"unknown runtime {runtime!r}; expected one of {RUNTIMES}")
@@ -85,7 +87,8 @@ def free_port() -> int:
     """Ask the kernel for a TCP port on 127.0.0.1 that is free right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 @dataclass(frozen=True)
@@ -108,28 +111,18 @@ class RunningServer:
 
     def wait_for_output(self, text: str, timeout: float = 10.0) -> str:
         """Return the output once it contains `text`; loggers may write after responding."""
-        deadline = time.monotonic() + timeout
-        while text not in (printed := self.output()):
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{text!r} not printed within {timeout} s:\n{printed}")
-            time.sleep(0.05)
-        return printed
+        if not eventually(lambda: text in self.output(), timeout, interval=0.05):
+            raise AssertionError(f"{text!r} not printed within {timeout} s:\n{self.output()}")
+        return self.output()
 
 
-def wait_until_ready(process: subprocess.Popen[bytes], url: str, timeout: float) -> None:
-    """Poll `url` until it answers 200, the process exits, or `timeout` seconds pass."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise ServerStartError(f"server exited with status {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 - loopback only
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.05)
-    raise ServerStartError(f"{url} did not answer 200 within {timeout} s")
+def answers_ok(url: str) -> bool:
+    """True when a GET of `url` answers 200 right now."""
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 - loopback only
+            return bool(response.status == 200)
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
 
 
 def stop(process: subprocess.Popen[bytes], grace: float = 10.0) -> int:
@@ -154,6 +147,56 @@ def stop(process: subprocess.Popen[bytes], grace: float = 10.0) -> int:
 
 
 @contextlib.contextmanager
+def launched(
+    command: list[str],
+    *,
+    port: int,
+    env: dict[str, str] | None = None,
+    ready_path: str = "/healthz",
+    timeout: float = 30.0,
+    poll: float = 0.05,
+) -> Iterator[RunningServer]:
+    """Run `command` (a server that will listen on `port`) for a `with` block.
+
+    The process gets a session of its own and a temporary file for its output; the block
+    starts once `ready_path` answers 200. Leaving the block stops the whole process group,
+    whether the block succeeded or raised.
+
+    Raises:
+        ServerStartError: the server exited or was not ready within `timeout` seconds;
+            the message includes everything it printed.
+    """
+    base_url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryFile() as output:
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env={**os.environ, **(env or {})},
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            ready = eventually(
+                lambda: process.poll() is not None or answers_ok(base_url + ready_path),
+                timeout,
+                poll,
+            )
+            status = process.poll()
+            if not ready or status is not None:
+                stop(process)
+                output.seek(0)
+                printed = output.read().decode(errors="replace")
+                why = f"exited with status {status}" if status is not None else "was not ready"
+                why += f" within {timeout} s" if status is None else ""
+                raise ServerStartError(f"{' '.join(command)}: server {why}\n{printed}")
+            yield RunningServer(process, base_url, output.fileno())
+        finally:
+            stop(process)
+
+
+@contextlib.contextmanager
 def running_server(
     runtime: str,
     example: str,
@@ -171,27 +214,12 @@ def running_server(
             includes everything it printed.
     """
     port = free_port()
-    command = example_command(runtime, example)
-    server_env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), **(env or {})}
-    with tempfile.TemporaryFile() as output:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=server_env,
-            stdin=subprocess.DEVNULL,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            base_url = f"http://127.0.0.1:{port}"
-            try:
-                wait_until_ready(process, base_url + ready_path, timeout)
-            except ServerStartError as error:
-                stop(process)
-                output.seek(0)
-                printed = output.read().decode(errors="replace")
-                raise ServerStartError(f"{' '.join(command)}: {error}\n{printed}") from None
-            yield RunningServer(process, base_url, output.fileno())
-        finally:
-            stop(process)
+    server_env = {"HOST": "127.0.0.1", "PORT": str(port), **(env or {})}
+    with launched(
+        example_command(runtime, example),
+        port=port,
+        env=server_env,
+        ready_path=ready_path,
+        timeout=timeout,
+    ) as server:
+        yield server

@@ -1,22 +1,125 @@
-// RFC 9457 problem details, shared by the small examples (hello and the concurrency ones).
+// RFC 9457 problem details for every example: nothing but a problem reaches the
+// client. One module for all topics, so every example answers errors in the
+// same shape, and in the same shape as examples/python/problem_details.py.
 
 // --8<-- [start:problem-details]
-import type { Request, Response } from "express";
+import { STATUS_CODES } from "node:http";
+import type { NextFunction, Request, Response } from "express";
+import type { z } from "zod";
 
-export function problem(res: Response, status: number, title: string, extra: object = {}): void {
-  const body = { type: "about:blank", title, status, ...extra };
-  res.status(status).type("application/problem+json").send(JSON.stringify(body));
+const TITLES: Record<number, string> = {
+  413: "Content Too Large",
+  415: "Unsupported Media Type",
+  422: "Unprocessable Content",
+};
+
+type ErrorItem =
+  | { pointer: string; detail: string }
+  | { parameter: string; detail: string };
+
+/** Throw anywhere to answer with a problem; `type` defaults to the status. */
+export class Problem extends Error {
+  readonly status: number;
+  readonly type: string;
+  readonly detail?: string;
+  readonly errors: ErrorItem[] = [];
+
+  constructor(
+    status: number,
+    options: { type?: string; detail?: string } = {},
+  ) {
+    super(options.detail ?? STATUS_CODES[status]);
+    this.status = status;
+    this.type = options.type ?? "about:blank";
+    this.detail = options.detail;
+  }
+}
+
+export function sendProblem(res: Response, problem: Problem): void {
+  const title = TITLES[problem.status] ?? STATUS_CODES[problem.status];
+  const body = {
+    type: problem.type,
+    title,
+    status: problem.status,
+    ...(problem.detail ? { detail: problem.detail } : {}),
+    ...(problem.errors.length ? { errors: problem.errors } : {}),
+  };
+  res
+    .status(problem.status)
+    .type("application/problem+json")
+    .send(JSON.stringify(body));
+}
+
+/** A 422 naming each bad body field (a JSON Pointer) or query parameter. */
+export function validationProblem(errors: ErrorItem[]): Problem {
+  const problem = new Problem(422, {
+    type: "/problems/validation-error",
+    detail: "The request is invalid.",
+  });
+  problem.errors.push(...errors);
+  return problem;
+}
+
+// A JSON Pointer (RFC 6901) into the request body.
+const escapeKey = (key: PropertyKey) =>
+  String(key).replaceAll("~", "~0").replaceAll("/", "~1");
+const pointer = (path: PropertyKey[]) =>
+  path.map((key) => `/${escapeKey(key)}`).join("");
+
+/** Zod's issues as error items, one per field or parameter. */
+export function zodErrors(
+  error: z.ZodError,
+  where: "body" | "query",
+): ErrorItem[] {
+  return error.issues.flatMap((issue) => {
+    // Zod puts all unknown keys in one issue; Pydantic, like this, one per key.
+    const unknown = issue.code === "unrecognized_keys";
+    const paths = unknown
+      ? issue.keys.map((key) => [...issue.path, key])
+      : [issue.path];
+    const detail = unknown ? "is not a known field" : issue.message;
+    return paths.map((path) =>
+      where === "body"
+        ? { pointer: pointer(path), detail }
+        : { parameter: String(path[0]), detail },
+    );
+  });
 }
 
 export function methodNotAllowed(allow: string) {
   return (_req: Request, res: Response) => {
     res.set("Allow", allow);
-    problem(res, 405, "Method Not Allowed");
+    sendProblem(res, new Problem(405));
   };
 }
 
-/** Registered last: every request that no route matched. */
+/** Registered after the routes: every request that no route matched. */
 export function notFound(_req: Request, res: Response): void {
-  problem(res, 404, "Not Found");
+  sendProblem(res, new Problem(404));
+}
+
+type ErrorLog = { error(fields: object, message: string): void };
+
+/** Registered last. The stack trace goes to the log; the client learns nothing
+ * about code or SQL. */
+export function errorHandler(logger: ErrorLog = console) {
+  return (
+    error: unknown,
+    _req: Request,
+    res: Response,
+    _next: NextFunction,
+  ) => {
+    if (error instanceof Problem) return sendProblem(res, error);
+    // express.raw() rejects a body over its limit with this type.
+    const { type, limit } = (error ?? {}) as { type?: string; limit?: number };
+    if (type === "entity.too.large") {
+      const detail = `The body must not exceed ${limit} bytes.`;
+      return sendProblem(res, new Problem(413, { detail }));
+    }
+    const fields = { err: error, request_id: res.locals.requestId };
+    logger.error(fields, "unhandled error");
+    const detail = "An unexpected error occurred.";
+    sendProblem(res, new Problem(500, { detail }));
+  };
 }
 // --8<-- [end:problem-details]

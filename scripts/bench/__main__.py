@@ -10,18 +10,17 @@ from pathlib import Path
 
 from scripts.bench import harness
 from scripts.bench.config import plan
-from scripts.bench.load import find_tool
+from scripts.bench.load import missing_debian_packages
 from scripts.servers import ROOT, NodeNotFoundError, node_binary
 
 DEFAULT_OUTPUT = ROOT / "data" / "bench" / "results.json"
-DEBIAN_TOOLS = {"wrk": "wrk", "nginx": "nginx", "taskset": "util-linux"}
 PYTHON_MODULES = ("fastapi", "uvicorn", "uvloop", "httptools", "granian", "numpy")
 
 
 def missing_prerequisites() -> list[str]:
     """What the harness needs and cannot find, each with how to install it."""
     problems = []
-    packages = sorted({package for tool, package in DEBIAN_TOOLS.items() if not find_tool(tool)})
+    packages = missing_debian_packages()
     if packages:
         problems.append(
             f"missing {', '.join(packages)}: as root on Debian or Ubuntu run "

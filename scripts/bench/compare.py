@@ -16,8 +16,9 @@ import json
 import statistics
 import sys
 from pathlib import Path
+from typing import Any
 
-RESULT_FIGURES = ("requests_per_s", "p50_ms", "p90_ms", "p99_ms", "max_ms")
+RESULT_FIGURES: tuple[str, ...] = ("requests_per_s", "p50_ms", "p90_ms", "p99_ms", "max_ms")
 RESULT_FIGURES += ("server_cpu_percent", "peak_rss_mib", "load_cpu_percent", "achieved_rate")
 STARTUP_FIGURES = ("startup_ms", "idle_rss_mib")
 LABELS = {
@@ -35,7 +36,7 @@ LABELS = {
 }
 
 
-def figures(results: dict) -> dict[str, float]:
+def figures(results: dict[str, Any]) -> dict[str, float]:
     """Every median the pages render, keyed `workload/server/metric` or `startup/server/...`."""
     found = {}
     for cell in results["results"]:
@@ -58,7 +59,9 @@ def spreads(a: dict[str, float], b: dict[str, float]) -> dict[str, float]:
     return {key: spread(a[key], b[key]) for key in sorted(a.keys() & b.keys())}
 
 
-def compare(first: dict, second: dict, threshold: float) -> tuple[list[str], int]:
+def compare(
+    first: dict[str, Any], second: dict[str, Any], threshold: float
+) -> tuple[list[str], int]:
     """Lines to print, and how many figures disagree by more than `threshold`."""
     a, b = figures(first), figures(second)
     found = spreads(a, b)
@@ -91,7 +94,7 @@ def kind_summary(values: list[float], threshold: float) -> dict[str, float | int
     }
 
 
-def agreement(first: dict, second: dict, threshold: float) -> dict:
+def agreement(first: dict[str, Any], second: dict[str, Any], threshold: float) -> dict[str, Any]:
     """The summary the Method page renders: overall and per kind of figure."""
     found = spreads(figures(first), figures(second))
     by_kind: dict[str, list[float]] = {}

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 # Every figure in a full run rests on these; a --quick run shortens them (see QUICK).
 LOAD_CPU_FLAG = 0.90  # a run whose load generator used more of its core is flagged
@@ -170,5 +174,5 @@ def plan(quick: bool) -> Plan:
     return Plan(QUICK if quick else FULL, servers, WORKLOADS, quick)
 
 
-def as_dict(item: object) -> dict[str, object]:
-    return asdict(item)  # type: ignore[call-overload]
+def as_dict(item: DataclassInstance) -> dict[str, object]:
+    return asdict(item)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
+from typing import Any
 
 # A number standing on its own: not part of a word ("p99", "h11"), a path or a version tail.
 _NUMBER = re.compile(r"(?<![\w.\-/:#\[])(\d[\d,]*(?:\.\d+)*)(?![\w\]])")
@@ -54,7 +55,7 @@ def _walk(value: object) -> Iterator[object]:
         yield value
 
 
-def known_values(results: dict) -> tuple[set[str], list[float]]:
+def known_values(results: dict[str, Any]) -> tuple[set[str], list[float]]:
     """Strings (versions, dates) and numbers that a page may show, from `results`."""
     strings: set[str] = set()
     numbers: list[float] = []
@@ -85,7 +86,7 @@ def _slowed_shares(value: object) -> Iterator[float]:
             yield from _slowed_shares(item)
 
 
-def derived_values(results: dict) -> list[float]:
+def derived_values(results: dict[str, Any]) -> list[float]:
     """What the renderer computes from the data rather than copies from it."""
     method = results["method"]
     derived = [method["load_cpu_flag"] * 100, method["agreement"] * 100]
@@ -117,7 +118,7 @@ def matches(token: str, strings: set[str], numbers: list[float]) -> bool:
     return any(abs(round(value, decimals) - shown) < 10**-decimals / 2 for value in numbers)
 
 
-def unexplained(tokens: list[str], results: dict) -> list[str]:
+def unexplained(tokens: list[str], results: dict[str, Any]) -> list[str]:
     """The tokens that match nothing in `results` (empty when every figure is data)."""
     strings, numbers = known_values(results)
     return [token for token in tokens if not matches(token, strings, numbers)]

@@ -12,7 +12,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TextIO, TypeVar
+from typing import Any, TextIO, TypeVar
 
 from scripts.bench import load, machine, procstat
 from scripts.bench.config import Plan, Server, Workload, as_dict
@@ -75,7 +75,7 @@ def prime(url: str) -> None:
 
 def measure(
     plan: Plan, noise: NoiseMonitor | None, workload: Workload, port: int, pgid: int
-) -> dict:
+) -> dict[str, Any]:
     method, cpus = plan.method, cpu_sets()
     url = f"http://{method.host}:{port}{workload.path}"
 
@@ -137,12 +137,17 @@ def measure(
     }
 
 
-SUMMARISED = ("requests_per_s", "server_cpu_percent", "peak_rss_mib", "load_cpu_percent")
-SUMMARISED += ("achieved_rate",)
+SUMMARISED = (
+    "requests_per_s",
+    "server_cpu_percent",
+    "peak_rss_mib",
+    "load_cpu_percent",
+    "achieved_rate",
+)
 LATENCIES = ("p50_ms", "p90_ms", "p99_ms", "max_ms")  # kept to the microsecond
 
 
-def summarise(runs: list[dict]) -> dict:
+def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
     summary: dict[str, object] = {key: spread([run[key] for run in runs]) for key in SUMMARISED}
     summary |= {key: spread([run[key] for run in runs], digits=3) for key in LATENCIES}
     summary["errors"] = sum(run["errors"] + run["latency_errors"] for run in runs)
@@ -157,7 +162,9 @@ def startup_record(live: Started) -> dict[str, float]:
     }
 
 
-def time_startups(server: Server, cpus: str | None, data_dir: Path, count: int) -> list[dict]:
+def time_startups(
+    server: Server, cpus: str | None, data_dir: Path, count: int
+) -> list[dict[str, Any]]:
     """Cold-start `server` `count` times, stopping it each time: start-up time and idle RSS."""
     timed = []
     for _ in range(count):
@@ -166,17 +173,21 @@ def time_startups(server: Server, cpus: str | None, data_dir: Path, count: int) 
     return timed
 
 
-def run(plan: Plan, log: TextIO = sys.stderr) -> dict:
+def run(plan: Plan, log: TextIO = sys.stderr) -> dict[str, Any]:
     """Execute `plan` and return the results document (see data/bench/results.schema.json)."""
     began = time.perf_counter()
     cpus = cpu_sets()
-    cells: dict[tuple[str, str], list[dict]] = {}
-    starts: dict[str, list[dict]] = {}
+    cells: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    starts: dict[str, list[dict[str, Any]]] = {}
     print(f"bench: about {estimate_s(plan) / 60:.1f} min", file=log, flush=True)
     # The probes need the two pinned cores: the server's and the load generator's.
-    pinned = cpus["server"] is not None and cpus["load"] is not None
-    probe_noise = plan.method.noise_probes and pinned
-    noise = NoiseMonitor((int(cpus["server"]), int(cpus["load"]))) if probe_noise else None
+    server_cpu, load_cpu = cpus["server"], cpus["load"]
+    probe_noise = plan.method.noise_probes and server_cpu is not None and load_cpu is not None
+    noise = (
+        NoiseMonitor((int(server_cpu), int(load_cpu)))
+        if probe_noise and server_cpu is not None and load_cpu is not None
+        else None
+    )
     with pinned_to(cpus["load"]), tempfile.TemporaryDirectory(prefix="bench-data-") as data_dir:
         for rep in range(plan.method.repetitions):
             # Interleave: every server once per repetition, starting one later each time.

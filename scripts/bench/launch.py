@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import http.client
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -17,7 +15,7 @@ from pathlib import Path
 from scripts.bench import procstat
 from scripts.bench.config import Server
 from scripts.bench.load import find_tool, pinned
-from scripts.servers import ROOT, ServerStartError, free_port, node_binary, stop
+from scripts.servers import ROOT, ServerStartError, free_port, launched, node_binary
 
 PYTHON_APPS = "examples.python.bench"  # imported as a package from the repository root
 NGINX_TEMPLATE = Path(__file__).with_name("nginx.conf")
@@ -80,46 +78,27 @@ class Started:
         return self.process.pid
 
 
-def answers_ok(port: int) -> bool:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-    try:
-        connection.request("GET", "/healthz")
-        return connection.getresponse().status == 200
-    except OSError:
-        return False
-    finally:
-        connection.close()
-
-
 @contextlib.contextmanager
 def started(
     server: Server, cpus: str | None, data_dir: Path, timeout: float = 30.0, settle: float = 0.5
 ) -> Iterator[Started]:
     """Run `server` for a `with` block; time its start-up, then read its idle memory."""
     port = free_port()
-    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "BENCH_DATA_DIR": str(data_dir)}
+    env = {"HOST": "127.0.0.1", "PORT": str(port), "BENCH_DATA_DIR": str(data_dir)}
     env |= {"BENCH_WORKERS": str(server.workers), "NODE_ENV": "production"}
-    with tempfile.TemporaryDirectory(prefix="bench-") as scratch, tempfile.TemporaryFile() as log:
+    with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
         began = time.perf_counter()
-        process = subprocess.Popen(
-            pinned(cpus, command(server, port, Path(scratch))),
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
         try:
-            deadline = began + timeout
-            while not answers_ok(port):
-                if process.poll() is not None or time.perf_counter() > deadline:
-                    log.seek(0)
-                    printed = log.read().decode(errors="replace")
-                    raise ServerStartError(f"{server.id} did not start:\n{printed}")
-                time.sleep(POLL_S)
-            startup_ms = (time.perf_counter() - began) * 1000
-            time.sleep(settle)  # let workers finish starting before reading idle memory
-            yield Started(process, port, startup_ms, procstat.rss_bytes(process.pid))
-        finally:
-            stop(process)
+            with launched(
+                pinned(cpus, command(server, port, Path(scratch))),
+                port=port,
+                env=env,
+                timeout=timeout,
+                poll=POLL_S,
+            ) as running:
+                startup_ms = (time.perf_counter() - began) * 1000
+                time.sleep(settle)  # let workers finish starting before reading idle memory
+                pid = running.process.pid
+                yield Started(running.process, port, startup_ms, procstat.rss_bytes(pid))
+        except ServerStartError as error:
+            raise ServerStartError(f"{server.id} did not start: {error}") from None

@@ -20,6 +20,15 @@ class LoadResult:
     cpu_fraction: float  # of one core, used by the load generator itself
 
 
+# The Debian tools the benchmark runs, command -> package (`nox -s bench` installs them).
+DEBIAN_TOOLS = {"wrk": "wrk", "nginx": "nginx", "taskset": "util-linux"}
+
+
+def missing_debian_packages() -> list[str]:
+    """The Debian packages whose tools `find_tool` cannot find, sorted."""
+    return sorted({package for tool, package in DEBIAN_TOOLS.items() if not find_tool(tool)})
+
+
 def find_tool(name: str) -> str | None:
     """A Debian tool's path: on PATH, or in /usr/sbin, which a normal user's PATH may lack."""
     return shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin")

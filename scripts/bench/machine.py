@@ -13,8 +13,8 @@ from pathlib import Path
 from scripts.bench.load import find_tool
 from scripts.servers import ROOT, node_binary
 
-PYTHON_PACKAGES = ("fastapi", "starlette", "pydantic", "uvicorn", "uvloop", "httptools", "h11")
-PYTHON_PACKAGES += ("granian", "numpy")
+PYTHON_PACKAGES: tuple[str, ...] = ("fastapi", "starlette", "pydantic", "uvicorn", "uvloop")
+PYTHON_PACKAGES += ("httptools", "h11", "granian", "numpy")
 NODE_PACKAGES = ("express", "fastify", "better-sqlite3")
 
 

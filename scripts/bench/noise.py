@@ -19,6 +19,7 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 PROBE_LOOPS = 100_000  # a few milliseconds of pure Python
 PROBE_TRIES = 3  # the fastest of three, so that one interrupt does not read as a slow core
@@ -44,6 +45,18 @@ def probe_ms(core: int) -> float:
         os.sched_setaffinity(0, previous)
 
 
+class CoreNoise(TypedDict):
+    probes: int
+    best_ms: float
+    slowed_share: float
+    median_slowdown: float
+
+
+class NoiseSummary(TypedDict):
+    slowed_above: float
+    cores: dict[str, CoreNoise]
+
+
 @dataclass
 class NoiseMonitor:
     """Probes the cores now and then; keeps every reading relative to each core's best."""
@@ -56,9 +69,9 @@ class NoiseMonitor:
         for core in self.cores:
             self.readings.setdefault(core, []).append(self.probe(core))
 
-    def summary(self) -> dict[str, object]:
+    def summary(self) -> NoiseSummary:
         """Per core: probes taken, the share slowed by more than SLOWED, the median slowdown."""
-        cores = {}
+        cores: dict[str, CoreNoise] = {}
         for core, taken in sorted(self.readings.items()):
             best = min(taken)
             ratios = [value / best for value in taken]

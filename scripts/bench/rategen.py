@@ -113,15 +113,13 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--timeout", type=float, default=2.0)
     args = parser.parse_args()
+    work = generate(args.port, args.path, args.rate, args.duration, args.connections, args.timeout)
     try:
         import uvloop  # a faster loop leaves more of the core to spare; optional
-
-        runner = uvloop.run
     except ImportError:
-        runner = asyncio.run
-    result = runner(
-        generate(args.port, args.path, args.rate, args.duration, args.connections, args.timeout)
-    )
+        result = asyncio.run(work)
+    else:
+        result = uvloop.run(work)
     print(json.dumps(result))
 
 

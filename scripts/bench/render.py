@@ -16,6 +16,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "data" / "bench" / "results.json"
@@ -51,14 +52,14 @@ def with_range(spread: dict[str, float], fmt: Callable[[float], str]) -> str:
 class Results:
     """The results file, indexed for rendering."""
 
-    def __init__(self, data: dict, agreement: dict | None = None) -> None:
+    def __init__(self, data: dict[str, Any], agreement: dict[str, Any] | None = None) -> None:
         self.data = data
         self.agreement = agreement  # data/bench/agreement.json: two full runs compared
         self.servers = {server["id"]: server for server in data["servers"]}
         self.workloads = {workload["id"]: workload for workload in data["workloads"]}
         self.cells = {(cell["workload"], cell["server"]): cell for cell in data["results"]}
 
-    def rows(self, workload: str) -> list[dict]:
+    def rows(self, workload: str) -> list[dict[str, Any]]:
         """The workload's cells, fastest median first."""
         found = [cell for (w, _), cell in self.cells.items() if w == workload]
         return sorted(found, key=lambda cell: -cell["summary"]["requests_per_s"]["median"])
@@ -72,7 +73,8 @@ class Results:
         return f"{requests_per_s / ceiling * 100:.1f} %" if ceiling else "n/a"
 
     def label(self, server_id: str) -> str:
-        return self.servers[server_id]["label"]
+        label: str = self.servers[server_id]["label"]
+        return label
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:
@@ -241,7 +243,7 @@ def method_table(results: Results) -> str:
     return table(["Method", ""], rows)
 
 
-def noise_line(noise: dict | None) -> str:
+def noise_line(noise: dict[str, Any] | None) -> str:
     """How busy the host was during a run, from the harness's own core probes."""
     if not noise:
         return "not probed in this run"

@@ -2,6 +2,7 @@
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,22 +12,27 @@ AGREEMENT = ROOT / "data" / "bench" / "agreement.json"
 SCHEMA = ROOT / "data" / "bench" / "results.schema.json"
 
 
-@pytest.fixture(scope="session")
-def schema() -> dict:
-    return json.loads(SCHEMA.read_text(encoding="utf-8"))
+def load(path: Path) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return document
 
 
 @pytest.fixture(scope="session")
-def committed() -> dict:
-    return json.loads(RESULTS.read_text(encoding="utf-8"))
+def schema() -> dict[str, Any]:
+    return load(SCHEMA)
 
 
 @pytest.fixture(scope="session")
-def agreement() -> dict:
-    return json.loads(AGREEMENT.read_text(encoding="utf-8"))
+def committed() -> dict[str, Any]:
+    return load(RESULTS)
 
 
 @pytest.fixture(scope="session")
-def page_data(committed: dict, agreement: dict) -> dict:
+def agreement() -> dict[str, Any]:
+    return load(AGREEMENT)
+
+
+@pytest.fixture(scope="session")
+def page_data(committed: dict[str, Any], agreement: dict[str, Any]) -> dict[str, Any]:
     """Everything the Performance pages render from: the results and the two-run comparison."""
     return {**committed, "agreement": agreement}

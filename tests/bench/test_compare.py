@@ -3,17 +3,18 @@
 import copy
 import json
 from pathlib import Path
+from typing import Any
 
 from scripts.bench import compare
 
 
-def test_identical_runs_agree(committed: dict) -> None:
+def test_identical_runs_agree(committed: dict[str, Any]) -> None:
     lines, over = compare.compare(committed, committed, 0.10)
     assert over == 0
     assert lines[-1].endswith("0 above 10%")
 
 
-def test_a_figure_off_by_a_fifth_is_flagged(committed: dict, tmp_path: Path) -> None:
+def test_a_figure_off_by_a_fifth_is_flagged(committed: dict[str, Any], tmp_path: Path) -> None:
     changed = copy.deepcopy(committed)
     cell = changed["results"][0]
     cell["summary"]["requests_per_s"]["median"] *= 1.2
@@ -32,14 +33,18 @@ def test_spread_is_relative_to_the_mean() -> None:
     assert compare.spread(0, 0) == 0
 
 
-def test_the_committed_comparison_is_of_the_committed_run(committed: dict, agreement: dict) -> None:
+def test_the_committed_comparison_is_of_the_committed_run(
+    committed: dict[str, Any], agreement: dict[str, Any]
+) -> None:
     # The pages show the second of the two compared runs, so the dates must match.
     assert agreement["runs"][1]["date"] == committed["date"]
     assert agreement["all"]["figures"] == len(compare.figures(committed))
     assert sum(kind["figures"] for kind in agreement["by_kind"]) == agreement["all"]["figures"]
 
 
-def test_write_saves_a_summary_per_kind_of_figure(committed: dict, tmp_path: Path) -> None:
+def test_write_saves_a_summary_per_kind_of_figure(
+    committed: dict[str, Any], tmp_path: Path
+) -> None:
     changed = copy.deepcopy(committed)
     changed["results"][0]["summary"]["p99_ms"]["median"] *= 1.5
     first, second, summary = tmp_path / "a.json", tmp_path / "b.json", tmp_path / "s.json"

@@ -6,6 +6,7 @@ text of every generated chart, and matches each number against the data.
 """
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,21 +17,23 @@ PAGES += ["performance/results/index.html"]
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_every_number_on_the_page_is_data(built_site: Path, page: str, page_data: dict) -> None:
+def test_every_number_on_the_page_is_data(
+    built_site: Path, page: str, page_data: dict[str, Any]
+) -> None:
     text = figures.visible_text((built_site / page).read_text(encoding="utf-8"))
     shown = figures.numbers_in(text)
     assert shown, "no numbers found: the page did not render its tables"
     assert figures.unexplained(shown, page_data) == []
 
 
-def test_the_servers_page_types_no_number(built_site: Path, page_data: dict) -> None:
+def test_the_servers_page_types_no_number(built_site: Path, page_data: dict[str, Any]) -> None:
     # Its code listings are tested files; its prose must not state a figure either.
     page = built_site / "performance" / "servers" / "index.html"
     shown = figures.numbers_in(figures.visible_text(page.read_text(encoding="utf-8")))
     assert figures.unexplained(shown, page_data) == []
 
 
-def test_every_chart_number_is_data(built_site: Path, committed: dict) -> None:
+def test_every_chart_number_is_data(built_site: Path, committed: dict[str, Any]) -> None:
     charts = sorted((built_site / "performance" / "generated").glob("*.svg"))
     assert charts
     for chart in charts:
@@ -38,7 +41,9 @@ def test_every_chart_number_is_data(built_site: Path, committed: dict) -> None:
         assert figures.unexplained(shown, committed) == [], chart.name
 
 
-def test_results_page_shows_the_ceiling_and_its_share(built_site: Path, committed: dict) -> None:
+def test_results_page_shows_the_ceiling_and_its_share(
+    built_site: Path, committed: dict[str, Any]
+) -> None:
     results = render.Results(committed)
     text = figures.visible_text((built_site / PAGES[2]).read_text(encoding="utf-8"))
     ceiling = results.ceiling()
@@ -47,7 +52,7 @@ def test_results_page_shows_the_ceiling_and_its_share(built_site: Path, committe
     assert "100.0 %" in text
 
 
-def test_quick_data_is_labelled_prominently(built_site: Path, committed: dict) -> None:
+def test_quick_data_is_labelled_prominently(built_site: Path, committed: dict[str, Any]) -> None:
     for page in PAGES:
         text = figures.visible_text((built_site / page).read_text(encoding="utf-8"))
         assert ("Quick run: smoke-test figures" in text) == committed["quick"], page

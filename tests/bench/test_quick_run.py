@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -18,23 +19,26 @@ from scripts.servers import ROOT
 
 
 @pytest.fixture(scope="module")
-def quick_results(tmp_path_factory: pytest.TempPathFactory) -> dict:
+def quick_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     output = tmp_path_factory.mktemp("bench") / "results.json"
     command = [sys.executable, "-m", "scripts.bench", "--quick", "--output", str(output)]
     # Budgeted at under a minute; the timeout leaves room for a busy test machine.
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=240)
     assert result.returncode == 0, result.stderr
-    return json.loads(output.read_text(encoding="utf-8"))
+    document: dict[str, Any] = json.loads(output.read_text(encoding="utf-8"))
+    return document
 
 
-def test_quick_run_writes_a_valid_file(quick_results: dict, schema: dict) -> None:
+def test_quick_run_writes_a_valid_file(
+    quick_results: dict[str, Any], schema: dict[str, Any]
+) -> None:
     checker = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
     checker.validate(quick_results)
     assert quick_results["quick"] is True
     assert quick_results["method"]["host"] == "127.0.0.1"
 
 
-def test_quick_run_measured_every_server_and_workload(quick_results: dict) -> None:
+def test_quick_run_measured_every_server_and_workload(quick_results: dict[str, Any]) -> None:
     cells = {(cell["workload"], cell["server"]) for cell in quick_results["results"]}
     assert ("json", "nginx") in cells
     for workload in ("json", "db", "io", "io-sync", "cpu", "cpu-numpy", "file"):
@@ -53,7 +57,9 @@ def test_quick_run_measured_every_server_and_workload(quick_results: dict) -> No
         assert run["load_cpu_percent"] > 0
 
 
-def test_quick_run_renders_with_only_data_numbers(quick_results: dict, tmp_path: Path) -> None:
+def test_quick_run_renders_with_only_data_numbers(
+    quick_results: dict[str, Any], tmp_path: Path
+) -> None:
     source = tmp_path / "results.json"
     source.write_text(json.dumps(quick_results))
     shown = []

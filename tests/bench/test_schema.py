@@ -1,21 +1,23 @@
 """The committed results file is valid, and the schema rejects a malformed one."""
 
 import copy
+from collections.abc import Callable
+from typing import Any
 
 import jsonschema
 import pytest
 
 
-def validator(schema: dict) -> jsonschema.Draft202012Validator:
+def validator(schema: dict[str, Any]) -> jsonschema.Draft202012Validator:
     jsonschema.Draft202012Validator.check_schema(schema)
     return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
 
 
-def test_committed_results_validate(schema: dict, committed: dict) -> None:
+def test_committed_results_validate(schema: dict[str, Any], committed: dict[str, Any]) -> None:
     validator(schema).validate(committed)
 
 
-def test_committed_results_cover_every_planned_cell(committed: dict) -> None:
+def test_committed_results_cover_every_planned_cell(committed: dict[str, Any]) -> None:
     servers = {server["id"] for server in committed["servers"]}
     cells = {(cell["workload"], cell["server"]) for cell in committed["results"]}
     for workload in committed["workloads"]:
@@ -33,7 +35,11 @@ def test_committed_results_cover_every_planned_cell(committed: dict) -> None:
     ],
     ids=["no-machine", "not-loopback", "no-p99", "negative-rate"],
 )
-def test_schema_rejects_broken_results(schema: dict, committed: dict, break_it) -> None:
+def test_schema_rejects_broken_results(
+    schema: dict[str, Any],
+    committed: dict[str, Any],
+    break_it: Callable[[dict[str, Any]], object],
+) -> None:
     broken = copy.deepcopy(committed)
     break_it(broken)
     with pytest.raises(jsonschema.ValidationError):

@@ -1,8 +1,8 @@
 """Real databases for the users contract: a SQLite file, or a fresh PostgreSQL database.
 
 The tests read the rows straight from the database, not through the API under test.
-PostgreSQL runs when TEST_POSTGRES_URL names a server and a role that may create
-databases (.ci/run sets one up); otherwise those cases skip and say why.
+Each PostgreSQL database lives on the server that TEST_POSTGRES_URL names (a role that
+may create databases), else on the embedded one that postgres_server.py starts.
 """
 
 from __future__ import annotations
@@ -14,11 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
-
-POSTGRES_SKIP_REASON = (
-    "PostgreSQL cases need TEST_POSTGRES_URL=postgresql://USER:PASSWORD@HOST/postgres "
-    "(a role with CREATEDB); .ci/run installs PostgreSQL and sets it"
-)
 
 
 @dataclass

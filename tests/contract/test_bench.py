@@ -13,7 +13,6 @@ import pytest
 from scripts.bench import config
 from scripts.bench.launch import started
 
-EXAMPLE = "bench"
 JSON = "application/json"
 FILE_LINE = b"0123456789abcdef" * 3 + b"0123456789abcde\n"
 ROUTES = {

@@ -12,21 +12,32 @@ import httpx
 import pytest
 
 # --8<-- [start:tests]
-EXAMPLE = "cpu"
 WORK_MS = 3000
-BLOCKED = 1.5  # a probe waiting this long was stuck behind the work (half of it, at least)
-PROMPT = 1.0  # every probe on the fixed version answers within this, even on a loaded machine
+# A probe waiting this long was stuck behind the work (half of it, at least).
+BLOCKED = 1.5
+# Every probe on the fixed version answers within this, even when the
+# machine is loaded.
+PROMPT = 1.0
 
 
-def probe_while_working(client: httpx.Client, route: str) -> tuple[httpx.Response, list[float]]:
-    """Send one CPU request, probe /healthz until it completes; return it and probe latencies."""
+def probe_while_working(
+    client: httpx.Client,
+    route: str,
+) -> tuple[httpx.Response, list[float]]:
+    """Send one CPU request and probe /healthz until it completes.
+
+    Return the CPU request's response and the probe latencies.
+    """
     result: list[httpx.Response] = []
     worker = threading.Thread(
-        target=lambda: result.append(client.get(route, params={"ms": WORK_MS}, timeout=30))
+        target=lambda: result.append(
+            client.get(route, params={"ms": WORK_MS}, timeout=30),
+        ),
     )
     latencies: list[float] = []
     with httpx.Client(base_url=client.base_url, timeout=30) as prober:
-        prober.get("/healthz")  # open the probe's connection before the work starts
+        # Open the probe's connection before the work starts.
+        prober.get("/healthz")
         worker.start()
         while worker.is_alive():
             started = time.monotonic()
@@ -41,12 +52,16 @@ def test_naive_cpu_work_delays_the_health_check(client: httpx.Client) -> None:
     response, latencies = probe_while_working(client, "/naive")
     assert response.status_code == 200
     assert response.json()["ms"] == WORK_MS
-    # Some probe waited for (most of) the work: the event loop could not answer it.
+    # Some probe waited for (most of) the work: the event loop could not
+    # answer it.
     assert max(latencies) >= BLOCKED, latencies
 
 
-def test_offloaded_cpu_work_keeps_the_health_check_prompt(client: httpx.Client) -> None:
-    client.get("/offloaded", params={"ms": 1})  # start the pool's workers before measuring
+def test_offloaded_cpu_work_keeps_the_health_check_prompt(
+    client: httpx.Client,
+) -> None:
+    # Start the pool's workers before measuring.
+    client.get("/offloaded", params={"ms": 1})
     response, latencies = probe_while_working(client, "/offloaded")
     assert response.status_code == 200
     assert response.json()["ms"] == WORK_MS
@@ -66,7 +81,12 @@ def test_work_size_out_of_bounds_is_a_422_problem(
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
     body = response.json()
-    assert (body["title"], body["status"]) == ("Unprocessable Content", 422)
+    assert (body["type"], body["title"], body["status"], body["detail"]) == (
+        "/problems/validation-error",
+        "Unprocessable Content",
+        422,
+        "The request is invalid.",
+    )
     assert [error["parameter"] for error in body["errors"]] == ["ms"]
 
 

@@ -9,7 +9,6 @@ import pytest
 from scripts.servers import running_server
 from tests.contract.upstream import SlowUpstream, slow_upstream
 
-EXAMPLE = "fanout"
 DELAY = 0.5  # each upstream call; three in sequence would take 1.5 s
 
 
@@ -20,11 +19,11 @@ def upstream() -> Iterator[SlowUpstream]:
 
 
 @pytest.fixture(scope="module")
-def client(runtime: str, upstream: SlowUpstream) -> Iterator[httpx.Client]:
+def client(runtime: str, example: str, upstream: SlowUpstream) -> Iterator[httpx.Client]:
     # Overrides conftest's `client`: this example needs UPSTREAM_URL.
     env = {"UPSTREAM_URL": upstream.url}
     with (
-        running_server(runtime, EXAMPLE, env=env) as server,
+        running_server(runtime, example, env=env) as server,
         httpx.Client(base_url=server.base_url, timeout=10) as http,
     ):
         yield http
@@ -35,7 +34,8 @@ def test_calls_overlap_so_latency_is_the_max_not_the_sum(
     client: httpx.Client, upstream: SlowUpstream
 ) -> None:
     timings = []
-    for _ in range(3):  # best of three: one slow run on a loaded machine is not a failure
+    # Best of three: one slow run on a loaded machine is not a failure.
+    for _ in range(3):
         upstream.reset(DELAY)
         started = time.monotonic()
         response = client.get("/dashboard", params={"timeout_ms": 4000})
@@ -57,7 +57,8 @@ def test_deadline_answers_504_and_cancels_pending_calls(
     response = client.get("/dashboard", params={"timeout_ms": 300})
     elapsed = time.monotonic() - started
     assert response.status_code == 504
-    assert response.headers["content-type"].startswith("application/problem+json")
+    content_type = response.headers["content-type"]
+    assert content_type.startswith("application/problem+json")
     assert response.json() == {
         "type": "about:blank",
         "title": "Gateway Timeout",
@@ -65,8 +66,10 @@ def test_deadline_answers_504_and_cancels_pending_calls(
         "detail": "upstreams took over 300 ms",
     }
     assert elapsed < 3.0  # far below the upstream's 6 s
-    # Each pending call was cancelled: its connection closed before the answer was due.
-    assert upstream.wait_for(abandoned=3, timeout=4.0), f"abandoned: {upstream.abandoned}"
+    # Each pending call was cancelled: its connection closed before the
+    # answer was due.
+    gave_up = upstream.wait_for(abandoned=3, timeout=4.0)
+    assert gave_up, f"abandoned: {upstream.abandoned}"
     assert upstream.answered == 0
 
 
@@ -95,7 +98,12 @@ def test_timeout_out_of_bounds_is_a_422_problem(client: httpx.Client, value: str
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
     body = response.json()
-    assert (body["title"], body["status"]) == ("Unprocessable Content", 422)
+    assert (body["type"], body["title"], body["status"], body["detail"]) == (
+        "/problems/validation-error",
+        "Unprocessable Content",
+        422,
+        "The request is invalid.",
+    )
     assert [error["parameter"] for error in body["errors"]] == ["timeout_ms"]
 
 

@@ -3,7 +3,6 @@
 import httpx
 import pytest
 
-EXAMPLE = "hello"
 NOT_FOUND = {"type": "about:blank", "title": "Not Found", "status": 404}
 
 
@@ -43,10 +42,11 @@ def test_hello_rejects_bad_names(client: httpx.Client, name: str) -> None:
     assert response.status_code == 422
     assert media_type(response) == "application/problem+json"
     body = response.json()
-    assert {key: body[key] for key in ("type", "title", "status")} == {
-        "type": "about:blank",
+    assert {key: body[key] for key in ("type", "title", "status", "detail")} == {
+        "type": "/problems/validation-error",
         "title": "Unprocessable Content",
         "status": 422,
+        "detail": "The request is invalid.",
     }
     assert [error["parameter"] for error in body["errors"]] == ["name"]
     assert all(error["detail"] for error in body["errors"])

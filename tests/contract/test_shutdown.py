@@ -18,10 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from scripts.polling import eventually
 from scripts.servers import RUNTIMES, RunningServer, running_server
-from tests.polling import eventually
-
-EXAMPLE = "shutdown"
 
 
 def refuses_connections(server: RunningServer) -> bool:
@@ -33,9 +31,11 @@ def refuses_connections(server: RunningServer) -> bool:
     return False
 
 
-def start_job(server: RunningServer, ms: int) -> tuple[threading.Thread, list[object]]:
+def start_job(
+    server: RunningServer, ms: int
+) -> tuple[threading.Thread, list[httpx.Response | httpx.HTTPError]]:
     """Send GET /jobs?ms=… from a thread; wait until the server reports it in flight."""
-    outcome: list[object] = []
+    outcome: list[httpx.Response | httpx.HTTPError] = []
 
     def call() -> None:
         try:
@@ -52,15 +52,17 @@ def start_job(server: RunningServer, ms: int) -> tuple[threading.Thread, list[ob
 
 # --8<-- [start:drain]
 @pytest.mark.parametrize("runtime", RUNTIMES)
-def test_sigterm_drains_in_flight_work_then_exits_0(runtime: str, tmp_path: Path) -> None:
+def test_sigterm_drains_in_flight_work_then_exits_0(
+    runtime: str, example: str, tmp_path: Path
+) -> None:
     db_path = tmp_path / "jobs.db"
     env = {"DB_PATH": str(db_path), "SHUTDOWN_GRACE_MS": "15000"}
-    with running_server(runtime, EXAMPLE, env=env) as server:
+    with running_server(runtime, example, env=env) as server:
         job, outcome = start_job(server, ms=3000)
         server.process.send_signal(signal.SIGTERM)
         # New connections are refused while the job is still running.
         assert eventually(lambda: refuses_connections(server), timeout=2.5)
-        assert job.is_alive(), "the in-flight request ended before the listener closed"
+        assert job.is_alive(), "the job ended before the listener closed"
         job.join(30)
         assert server.process.wait(timeout=15) == 0
     response = outcome[0]
@@ -70,15 +72,18 @@ def test_sigterm_drains_in_flight_work_then_exits_0(runtime: str, tmp_path: Path
     # The job's write is in the database, and the database was closed cleanly.
     assert not Path(f"{db_path}-wal").exists()
     with sqlite3.connect(db_path) as db:
-        assert db.execute("SELECT id, ms FROM jobs").fetchall() == [(response.json()["id"], 3000)]
+        rows = db.execute("SELECT id, ms FROM jobs").fetchall()
+        assert rows == [(response.json()["id"], 3000)]
 
 
 # --8<-- [end:drain]
 @pytest.mark.parametrize("runtime", RUNTIMES)
-def test_grace_period_bounds_the_wait_and_exits_1(runtime: str, tmp_path: Path) -> None:
+def test_grace_period_bounds_the_wait_and_exits_1(
+    runtime: str, example: str, tmp_path: Path
+) -> None:
     db_path = tmp_path / "jobs.db"
     env = {"DB_PATH": str(db_path), "SHUTDOWN_GRACE_MS": "1000"}
-    with running_server(runtime, EXAMPLE, env=env) as server:
+    with running_server(runtime, example, env=env) as server:
         job, outcome = start_job(server, ms=10_000)
         started = time.monotonic()
         server.process.send_signal(signal.SIGTERM)
@@ -94,11 +99,13 @@ def test_grace_period_bounds_the_wait_and_exits_1(runtime: str, tmp_path: Path) 
 
 
 @pytest.fixture(scope="module")
-def client(runtime: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
+def client(
+    runtime: str, example: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[httpx.Client]:
     # Overrides conftest's `client`: this example needs DB_PATH.
     env = {"DB_PATH": str(tmp_path_factory.mktemp(runtime) / "jobs.db")}
     with (
-        running_server(runtime, EXAMPLE, env=env) as server,
+        running_server(runtime, example, env=env) as server,
         httpx.Client(base_url=server.base_url, timeout=10) as http,
     ):
         yield http
@@ -109,7 +116,13 @@ def test_job_size_out_of_bounds_is_a_422_problem(client: httpx.Client, value: st
     response = client.get("/jobs", params={"ms": value})
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
-    assert response.json()["errors"][0]["parameter"] == "ms"
+    body = response.json()
+    assert (body["type"], body["title"], body["detail"]) == (
+        "/problems/validation-error",
+        "Unprocessable Content",
+        "The request is invalid.",
+    )
+    assert [error["parameter"] for error in body["errors"]] == ["ms"]
 
 
 def test_unknown_route_is_a_404_problem(client: httpx.Client) -> None:

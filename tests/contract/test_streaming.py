@@ -5,7 +5,6 @@ noticed a client leaving and that it stopped producing for a client that stopped
 """
 
 import json
-import random
 import socket
 import time
 
@@ -14,9 +13,8 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from tests.polling import eventually
-
-EXAMPLE = "streaming"
+from scripts.polling import eventually
+from tests.chat import stalled_member
 
 
 def parse_events(text: str) -> list[dict[str, str]]:
@@ -30,7 +28,8 @@ def parse_events(text: str) -> list[dict[str, str]]:
 
 
 def stats(client: httpx.Client) -> dict[str, int]:
-    return client.get("/stats").json()
+    counts: dict[str, int] = client.get("/stats").json()
+    return counts
 
 
 def test_sse_events_arrive_in_order(client: httpx.Client) -> None:
@@ -54,16 +53,22 @@ def test_sse_server_notices_a_client_that_disconnects(client: httpx.Client) -> N
 
 
 # --8<-- [start:backpressure]
-def test_sse_stops_producing_for_a_client_that_stops_reading(client: httpx.Client) -> None:
-    count, pad = 1000, 65536  # 1000 events of 64 KiB: about 64 MiB if all were produced
+def test_sse_stops_producing_for_a_client_that_stops_reading(
+    client: httpx.Client,
+) -> None:
+    # 1000 events of 64 KiB: about 64 MiB if all were produced.
+    count, pad = 1000, 65536
     before = stats(client)["events_produced"]
     host, port = client.base_url.host, client.base_url.port
     with socket.socket() as slow:
-        slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)  # a small receive window
+        # A small receive window.
+        slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
         slow.connect((host, port))
         path = f"/events?count={count}&interval_ms=0&pad={pad}"
-        slow.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
-        # Read nothing. Once the socket buffers are full the server must stop producing.
+        head = f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close"
+        slow.sendall(f"{head}\r\n\r\n".encode())
+        # Read nothing. Once the socket buffers are full the server must stop
+        # producing.
         produced = [-1]
 
         def stalled() -> bool:
@@ -73,12 +78,15 @@ def test_sse_stops_producing_for_a_client_that_stops_reading(client: httpx.Clien
             return now > 0 and now == previous
 
         assert eventually(stalled, timeout=15.0), produced
-        assert produced[0] < count / 2, f"produced {produced[0]} of {count} for a stalled client"
-        # Now read everything: no event was lost or reordered while the server waited.
+        message = f"produced {produced[0]} of {count} for a stalled client"
+        assert produced[0] < count / 2, message
+        # Now read everything: no event was lost or reordered while the server
+        # waited.
         body = bytearray()
         while chunk := slow.recv(1 << 20):
             body += chunk
-    ids = [line for line in body.decode().split("\n") if line.startswith("id: ")]
+    lines = body.decode().split("\n")
+    ids = [line for line in lines if line.startswith("id: ")]
     assert ids == [f"id: {seq}" for seq in range(1, count + 1)]
 
 
@@ -88,11 +96,19 @@ def test_sse_stops_producing_for_a_client_that_stops_reading(client: httpx.Clien
     [{"count": 0}, {"count": 1001}, {"interval_ms": -1}, {"pad": 65537}, {"count": "x"}],
     ids=["count-0", "count-1001", "interval-negative", "pad-too-big", "count-not-int"],
 )
-def test_sse_bad_parameters_are_a_422_problem(client: httpx.Client, params: dict) -> None:
+def test_sse_bad_parameters_are_a_422_problem(
+    client: httpx.Client, params: dict[str, int | str]
+) -> None:
     response = client.get("/events", params=params)
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
-    assert [error["parameter"] for error in response.json()["errors"]] == list(params)
+    body = response.json()
+    assert (body["type"], body["title"], body["detail"]) == (
+        "/problems/validation-error",
+        "Unprocessable Content",
+        "The request is invalid.",
+    )
+    assert [error["parameter"] for error in body["errors"]] == list(params)
 
 
 def ws_url(client: httpx.Client) -> str:
@@ -151,21 +167,18 @@ def test_a_1000_character_message_is_accepted(client: httpx.Client) -> None:
 # --8<-- [start:slow-member]
 def test_chat_drops_a_member_that_stops_reading(client: httpx.Client) -> None:
     dropped_before = stats(client)["chat_dropped"]
-    rng = random.Random(4)  # noqa: S311 - test data, not a secret
-    # `slow` stops reading after 4 frames (max_queue), so the server's buffers for it fill.
-    with connect(ws_url(client), max_queue=4) as slow, connect(ws_url(client)) as fast:
+    line = "界" * 1000  # 3 KB of UTF-8: the longest message the room accepts
+    with stalled_member(ws_url(client)) as slow, connect(ws_url(client)) as fast:
         assert eventually(lambda: stats(client)["chat_members"] == 2)
-        dropped = False
-        for n in range(20_000):  # at most about 60 MB; the drop comes far sooner
-            # 1000 random CJK characters (3 bytes each): uvicorn compresses WebSocket
-            # messages (permessage-deflate), so repetitive text would hardly fill a buffer.
-            line = "".join(chr(rng.randrange(0x4E00, 0xA000)) for _ in range(1000))
-            fast.send(line)
-            assert json.loads(fast.recv(timeout=10))["text"] == line, n
-            if n % 100 == 0 and stats(client)["chat_dropped"] > dropped_before:
-                dropped = True
+        for _ in range(200):  # at most 12 MB in batches; the drop comes sooner
+            for _ in range(20):
+                fast.send(line)
+            for _ in range(20):
+                assert json.loads(fast.recv(timeout=10))["text"] == line
+            if stats(client)["chat_dropped"] > dropped_before:
                 break
-        assert dropped, "the server kept queueing for a member that never read"
+        else:
+            pytest.fail("the server kept queueing for a member that never read")
         assert stats(client)["chat_members"] == 1
         # The member that keeps up is still served, in order.
         fast.send("after the drop")

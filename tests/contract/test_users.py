@@ -5,17 +5,16 @@ the database must hold exactly the rows that the successful requests created.
 """
 
 import json
-import os
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
 
 from scripts.servers import RunningServer, ServerStartError, running_server
-from tests.contract.databases import POSTGRES_SKIP_REASON, PostgresDatabase, SqliteDatabase
+from tests.contract.databases import PostgresDatabase, SqliteDatabase
 
-EXAMPLE = "users"
 JSON = {"content-type": "application/json"}
 MAX_BODY_BYTES = 16 * 1024
 
@@ -29,10 +28,8 @@ def database(
             tmp_path_factory.mktemp(runtime) / "users.db"
         )
     else:
-        admin_url = os.environ.get("TEST_POSTGRES_URL")
-        if not admin_url:
-            pytest.skip(POSTGRES_SKIP_REASON)
-        db = PostgresDatabase.create(admin_url)
+        # Requested here, not as an argument, so that SQLite-only runs start no server.
+        db = PostgresDatabase.create(request.getfixturevalue("postgres_admin_url"))
     yield db
     db.close()
 
@@ -48,10 +45,12 @@ def ledger(database: SqliteDatabase | PostgresDatabase) -> dict[int, tuple[str, 
     return {}
 
 
-def create(client: httpx.Client, ledger: dict, email: str, name: str) -> dict:
+def create(
+    client: httpx.Client, ledger: dict[int, tuple[str, str]], email: str, name: str
+) -> dict[str, Any]:
     response = client.post("/users", json={"email": email, "name": name})
     assert response.status_code == 201, response.text
-    user = response.json()
+    user: dict[str, Any] = response.json()
     ledger[user["id"]] = (user["email"], user["name"])
     return user
 
@@ -63,10 +62,10 @@ def assert_problem(
     *,
     pointers: set[str] | None = None,
     parameters: set[str] | None = None,
-) -> dict:
+) -> dict[str, Any]:
     assert response.status_code == status, response.text
     assert response.headers["content-type"].split(";")[0] == "application/problem+json"
-    body = response.json()
+    body: dict[str, Any] = response.json()
     assert body["type"] == type_
     assert body["status"] == status
     assert body["title"]
@@ -83,12 +82,13 @@ MALFORMED = "/problems/malformed-json"
 VALID = {"email": "valid@example.com", "name": "Valid Name"}
 
 
-def raw(body: bytes, content_type: str | None = "application/json") -> dict:
+def raw(body: bytes, content_type: str | None = "application/json") -> dict[str, Any]:
     return {"content": body, "headers": {"content-type": content_type} if content_type else {}}
 
 
 # (request kwargs, status, problem type, error pointers)
-BAD_BODIES = {
+BadInput = tuple[dict[str, Any], int, str, set[str] | None]
+BAD_BODIES: dict[str, BadInput] = {
     "malformed-json": (raw(b'{"email": "a@example.com", "name": '), 400, MALFORMED, None),
     "empty-body": (raw(b""), 400, MALFORMED, None),
     "nan-is-not-json": (raw(b'{"email": "a@example.com", "name": NaN}'), 400, MALFORMED, None),
@@ -152,7 +152,7 @@ BAD_BODIES = {
 
 
 @pytest.mark.parametrize("case", BAD_BODIES.values(), ids=BAD_BODIES.keys())
-def test_create_rejects_bad_input(client: httpx.Client, case: tuple) -> None:
+def test_create_rejects_bad_input(client: httpx.Client, case: BadInput) -> None:
     kwargs, status, type_, pointers = case
     assert_problem(client.post("/users", **kwargs), status, type_, pointers=pointers)
 
@@ -177,7 +177,9 @@ def test_a_body_exactly_at_the_limit_is_read_and_validated(client: httpx.Client)
     ],
     ids=["accents", "cjk", "emoji-zwj", "100-emoji", "sql-injection", "html", "whitespace-kept"],
 )
-def test_create_stores_names_verbatim(client: httpx.Client, ledger: dict, name: str) -> None:
+def test_create_stores_names_verbatim(
+    client: httpx.Client, ledger: dict[int, tuple[str, str]], name: str
+) -> None:
     email = f"verbatim{len(ledger)}@example.com"
     user = create(client, ledger, email, name)
     assert user["name"] == name
@@ -186,14 +188,18 @@ def test_create_stores_names_verbatim(client: httpx.Client, ledger: dict, name: 
     assert fetched.json() == {"id": user["id"], "email": email, "name": name}
 
 
-def test_create_answers_201_with_location(client: httpx.Client, ledger: dict) -> None:
+def test_create_answers_201_with_location(
+    client: httpx.Client, ledger: dict[int, tuple[str, str]]
+) -> None:
     user = create(client, ledger, "Grace.Hopper@Example.COM", "Grace Hopper")
     assert user == {"id": user["id"], "email": "grace.hopper@example.com", "name": "Grace Hopper"}
     response = client.get(f"/users/{user['id']}")
     assert response.json() == user
 
 
-def test_duplicate_email_is_409_whatever_its_case(client: httpx.Client, ledger: dict) -> None:
+def test_duplicate_email_is_409_whatever_its_case(
+    client: httpx.Client, ledger: dict[int, tuple[str, str]]
+) -> None:
     create(client, ledger, "twin@example.com", "First Twin")
     for email in ("twin@example.com", "TWIN@example.com"):
         response = client.post("/users", json={"email": email, "name": "Second Twin"})
@@ -236,7 +242,9 @@ def test_bad_pagination_is_422(client: httpx.Client, query: str, parameter: str)
     assert_problem(client.get(f"/users?{query}"), 422, VALIDATION, parameters={parameter})
 
 
-def test_pagination_walks_every_user_once_in_id_order(client: httpx.Client, ledger: dict) -> None:
+def test_pagination_walks_every_user_once_in_id_order(
+    client: httpx.Client, ledger: dict[int, tuple[str, str]]
+) -> None:
     for number in range(5):
         create(client, ledger, f"page{number}@example.com", f"Page {number}")
     seen, cursor, pages = [], None, 0
@@ -256,14 +264,16 @@ def test_pagination_walks_every_user_once_in_id_order(client: httpx.Client, ledg
     assert pages == -(-len(ledger) // 2)
 
 
-def test_a_repeated_limit_uses_the_last_value(client: httpx.Client, ledger: dict) -> None:
+def test_a_repeated_limit_uses_the_last_value(
+    client: httpx.Client, ledger: dict[int, tuple[str, str]]
+) -> None:
     create(client, ledger, "repeat@example.com", "Repeat")
     response = client.get("/users?limit=abc&limit=1")
     assert response.status_code == 200
     assert len(response.json()["items"]) == 1
 
 
-def test_update(client: httpx.Client, ledger: dict) -> None:
+def test_update(client: httpx.Client, ledger: dict[int, tuple[str, str]]) -> None:
     user = create(client, ledger, "before@example.com", "Before")
     response = client.patch(f"/users/{user['id']}", json={"name": "After"})
     assert response.status_code == 200
@@ -273,7 +283,7 @@ def test_update(client: httpx.Client, ledger: dict) -> None:
     ledger[user["id"]] = ("after@example.com", "After")
 
 
-BAD_UPDATES = {
+BAD_UPDATES: dict[str, BadInput] = {
     "empty-object": ({"json": {}}, 422, VALIDATION, {""}),
     "null-name": ({"json": {"name": None}}, 422, VALIDATION, {"/name"}),
     "null-email": ({"json": {"email": None}}, 422, VALIDATION, {"/email"}),
@@ -285,7 +295,9 @@ BAD_UPDATES = {
 
 
 @pytest.mark.parametrize("case", BAD_UPDATES.values(), ids=BAD_UPDATES.keys())
-def test_update_rejects_bad_input(client: httpx.Client, ledger: dict, case: tuple) -> None:
+def test_update_rejects_bad_input(
+    client: httpx.Client, ledger: dict[int, tuple[str, str]], case: BadInput
+) -> None:
     user = create(client, ledger, f"patch{len(ledger)}@example.com", "Patch Target")
     kwargs, status, type_, pointers = case
     response = client.patch(f"/users/{user['id']}", **kwargs)
@@ -293,7 +305,9 @@ def test_update_rejects_bad_input(client: httpx.Client, ledger: dict, case: tupl
     assert client.get(f"/users/{user['id']}").json() == user  # nothing changed
 
 
-def test_update_to_a_taken_email_is_409(client: httpx.Client, ledger: dict) -> None:
+def test_update_to_a_taken_email_is_409(
+    client: httpx.Client, ledger: dict[int, tuple[str, str]]
+) -> None:
     create(client, ledger, "taken@example.com", "Owner")
     user = create(client, ledger, "other@example.com", "Other")
     response = client.patch(f"/users/{user['id']}", json={"email": "Taken@example.com"})
@@ -302,7 +316,7 @@ def test_update_to_a_taken_email_is_409(client: httpx.Client, ledger: dict) -> N
     assert same.status_code == 200  # keeping your own email is no conflict
 
 
-def test_delete(client: httpx.Client, ledger: dict) -> None:
+def test_delete(client: httpx.Client, ledger: dict[int, tuple[str, str]]) -> None:
     user = create(client, ledger, "gone@example.com", "Soon Gone")
     response = client.delete(f"/users/{user['id']}")
     assert response.status_code == 204
@@ -401,7 +415,7 @@ def test_openapi_describes_the_same_api(client: httpx.Client) -> None:
 
 
 def test_database_holds_exactly_the_created_rows(
-    database: SqliteDatabase | PostgresDatabase, ledger: dict
+    database: SqliteDatabase | PostgresDatabase, ledger: dict[int, tuple[str, str]]
 ) -> None:
     # Runs last in this module: every rejected request above must have left no trace.
     assert ledger, "the tests above should have created users"
@@ -413,12 +427,12 @@ def test_database_holds_exactly_the_created_rows(
     [("PORT", "eighty"), ("PORT", "70000"), ("LOG_LEVEL", "loud"), ("DATABASE_URL", "mysql://x")],
 )
 def test_bad_configuration_stops_the_server_at_start(
-    runtime: str, variable: str, value: str, tmp_path_factory: pytest.TempPathFactory
+    runtime: str, example: str, variable: str, value: str, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     env = {"DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('config') / 'users.db'}"}
     with (
         pytest.raises(ServerStartError) as failure,
-        running_server(runtime, EXAMPLE, env={**env, variable: value}, timeout=20),
+        running_server(runtime, example, env={**env, variable: value}, timeout=20),
     ):
         pytest.fail("the server started with bad configuration")  # pragma: no cover
     message = str(failure.value)
@@ -429,11 +443,11 @@ def test_bad_configuration_stops_the_server_at_start(
 
 
 def test_a_crash_is_a_500_problem_that_leaks_nothing(
-    runtime: str, tmp_path_factory: pytest.TempPathFactory
+    runtime: str, example: str, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     database = SqliteDatabase(tmp_path_factory.mktemp("crash") / "users.db")
     with (
-        running_server(runtime, EXAMPLE, env={"DATABASE_URL": database.url}) as server,
+        running_server(runtime, example, env={"DATABASE_URL": database.url}) as server,
         httpx.Client(base_url=server.base_url) as client,
     ):
         database.drop_users_table()  # the server's next query fails inside the driver

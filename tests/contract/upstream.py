@@ -13,9 +13,10 @@ import json
 import select
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from scripts.polling import eventually
 
 
 class SlowUpstream(ThreadingHTTPServer):
@@ -36,19 +37,27 @@ class SlowUpstream(ThreadingHTTPServer):
         return f"http://127.0.0.1:{self.server_address[1]}"
 
     def reset(self, delay: float, failing: frozenset[str] = frozenset()) -> None:
+        """Start a new test's counts, once the previous test's calls have all finished:
+        a call still in flight would otherwise be counted for the new test."""
+
+        def idle() -> bool:
+            with self.lock:
+                return self.in_flight == 0
+
+        if not eventually(idle, timeout=10):
+            raise AssertionError(f"{self.in_flight} calls still in flight after 10 s")
         with self.lock:
             self.delay, self.peak, self.answered, self.abandoned = delay, 0, 0, 0
             self.failing = set(failing)
 
     def wait_for(self, *, abandoned: int, timeout: float) -> bool:
         """Poll until `abandoned` callers have given up, or `timeout` seconds pass."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+
+        def gave_up() -> bool:
             with self.lock:
-                if self.abandoned >= abandoned:
-                    return True
-            time.sleep(0.02)
-        return False
+                return self.abandoned >= abandoned
+
+        return eventually(gave_up, timeout)
 
 
 class _Handler(BaseHTTPRequestHandler):

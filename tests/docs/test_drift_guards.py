@@ -1,10 +1,11 @@
 """The pages, the example files and the tests cannot drift apart unnoticed."""
 
-from scripts import doc_checks
+from scripts import doc_checks, topics
 
 ROOT = doc_checks.ROOT
 PAGES = doc_checks.site_markdown()
 INCLUDES = doc_checks.snippet_includes(PAGES)
+TOPICS = topics.load()
 
 
 def test_pages_were_found() -> None:
@@ -27,5 +28,17 @@ def test_every_example_file_is_shown_or_listed_as_support() -> None:
     assert doc_checks.unshown_example_files(ROOT / "examples", INCLUDES, listed) == []
 
 
-def test_every_example_directory_has_tests() -> None:
-    assert doc_checks.example_dirs_without_tests() == []
+def test_every_topic_has_its_examples_tests_and_pages_under_its_one_name() -> None:
+    assert doc_checks.topic_problems(TOPICS) == []
+
+
+def test_every_test_file_tests_something_of_its_topic() -> None:
+    assert doc_checks.hollow_test_files(TOPICS) == []
+
+
+def test_topic_pages_are_in_the_nav_in_the_topics_order() -> None:
+    assert doc_checks.nav_problems(TOPICS, doc_checks.nav_pages()) == []
+
+
+def test_included_code_fits_the_code_column() -> None:
+    assert doc_checks.wide_included_lines(INCLUDES) == []

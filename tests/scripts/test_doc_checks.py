@@ -61,19 +61,6 @@ def test_unshown_example_files_honours_the_support_list(tmp_path: Path) -> None:
     ]
 
 
-def test_example_dirs_without_tests(tmp_path: Path) -> None:
-    write(tmp_path / "examples" / "python" / "both" / "main.py", "")
-    write(tmp_path / "examples" / "node" / "both" / "app.ts", "")
-    write(tmp_path / "examples" / "node" / "lonely" / "app.ts", "")
-    write(tmp_path / "tests" / "python" / "both" / "test_main.py", "")
-    write(tmp_path / "tests" / "node" / "both" / "app.test.ts", "")
-    problems = doc_checks.example_dirs_without_tests(tmp_path)
-    assert problems == [
-        "examples/node/lonely: no tests/node/lonely/*.test.ts",
-        "both: exists in both runtimes but has no tests/contract/test_both.py",
-    ]
-
-
 def test_site_markdown_follows_included_markdown_files(tmp_path: Path) -> None:
     write(tmp_path / "CONTRIBUTING.md", "```sh\nmake\n```\n")
     write(tmp_path / "docs" / "contributing.md", '--8<-- "CONTRIBUTING.md"\n')

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -97,7 +98,7 @@ def test_dated_findings_flag_expired_and_long_unverified_facts() -> None:
 
 
 def test_check_uses_each_registry_and_skips_an_unreachable_one() -> None:
-    def fetch(url: str) -> dict:
+    def fetch(url: str) -> dict[str, Any]:
         if url.startswith(freshness.NPM_URL):
             raise freshness.RegistryUnreachable("no route to host")
         return {"releases": {"1.0.0": [], "1.1.0": []}}
@@ -113,7 +114,8 @@ def closed_port() -> int:
     """A local port with no listener: connecting to it is refused at once."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def test_script_skips_cleanly_and_exits_0_when_registries_are_unreachable() -> None:

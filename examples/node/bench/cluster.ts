@@ -1,4 +1,5 @@
-// The Express bench server as a cluster: BENCH_WORKERS processes (2 by default) share one port.
+// The Express bench server as a cluster: BENCH_WORKERS processes (2 by default)
+// share one port.
 
 // --8<-- [start:cluster]
 import cluster from "node:cluster";

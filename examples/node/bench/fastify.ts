@@ -1,16 +1,22 @@
-// The benchmark server in Fastify 5: the same routes as app.ts, Fastify's logger off.
+// The benchmark server in Fastify 5: the same routes as app.ts, logger off.
 
 // --8<-- [start:app]
 import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import Fastify, { type FastifyReply } from "fastify";
-import { IO_DELAY_MS, JSON_PAYLOAD, multiplyPure, prepareFixtures } from "./workloads.ts";
+import {
+  IO_DELAY_MS,
+  JSON_PAYLOAD,
+  multiplyPure,
+  prepareFixtures,
+} from "./workloads.ts";
 
 const { dataFile, readUser } = prepareFixtures();
 export const app = Fastify({ logger: false });
 
-// Fastify appends "; charset=utf-8" to a JSON type when the body is an object or a
-// string; a Buffer is sent as given, so all servers send the same Content-Type.
+// Fastify appends "; charset=utf-8" to a JSON type when the body is an object
+// or a string; a Buffer is sent as given, so all servers send the same
+// Content-Type.
 const json = (reply: FastifyReply, body: unknown, type = "application/json") =>
   reply.header("content-type", type).send(Buffer.from(JSON.stringify(body)));
 
@@ -32,5 +38,8 @@ app.setNotFoundHandler((_req, reply) => {
 // --8<-- [end:app]
 
 if (import.meta.main) {
-  await app.listen({ port: Number(process.env.PORT ?? 8080), host: process.env.HOST ?? "127.0.0.1" });
+  await app.listen({
+    port: Number(process.env.PORT ?? 8080),
+    host: process.env.HOST ?? "127.0.0.1",
+  });
 }

@@ -1,8 +1,13 @@
-// CPU-bound work in Node.js: the naive way blocks the event loop, worker threads do not.
-import express, { type Request, type Response } from "express";
+// CPU-bound work in Node.js: the naive way blocks the event loop, worker
+// threads do not.
 import { Worker } from "node:worker_threads";
+import express, { type Request, type Response } from "express";
+import {
+  errorHandler,
+  notFound,
+  validationProblem,
+} from "../problem-details.ts";
 import { burn } from "./burn.ts";
-import { notFound, problem } from "../problem-details.ts";
 
 export const app = express();
 app.disable("x-powered-by");
@@ -14,7 +19,8 @@ app.get("/healthz", (_req: Request, res: Response) => {
 });
 
 // --8<-- [start:pool]
-// A fixed pool of worker threads, started on first use; jobs wait in a queue for a free one.
+// A fixed pool of worker threads, started on first use; jobs wait in a queue
+// for a free one.
 const POOL_SIZE = 2;
 const idle: Worker[] = [];
 const queue: { ms: number; done: (rounds: number) => void }[] = [];
@@ -48,33 +54,32 @@ function dispatch(): void {
 
 app.get("/naive", (req: Request, res: Response) => {
   const ms = parseMs(req.query.ms);
-  if (ms === undefined) return badMs(res);
-  // Runs on the main thread: no other callback, not even /healthz, runs until it returns.
+  // Runs on the main thread: no other callback, not even /healthz, runs until
+  // it returns.
   res.json({ ms, rounds: burn(ms) });
 });
 
 app.get("/offloaded", async (req: Request, res: Response) => {
   const ms = parseMs(req.query.ms);
-  if (ms === undefined) return badMs(res);
-  // Runs in a worker thread; the main thread's event loop only waits for the message.
+  // Runs in a worker thread; the main thread's event loop just awaits it.
   res.json({ ms, rounds: await runInWorker(ms) });
 });
 // --8<-- [end:pool]
 
 // --8<-- [start:errors]
-function parseMs(value: unknown): number | undefined {
-  if (typeof value !== "string" || !/^\d{1,4}$/.test(value)) return undefined;
-  const ms = Number(value);
-  return ms >= 1 && ms <= 5000 ? ms : undefined;
+/** The `ms` parameter, an integer from 1 to 5000; anything else is a 422. */
+function parseMs(value: unknown): number {
+  const ms =
+    typeof value === "string" && /^\d{1,4}$/.test(value) ? Number(value) : 0;
+  if (ms < 1 || ms > 5000) {
+    const detail = "must be an integer from 1 to 5000";
+    throw validationProblem([{ parameter: "ms", detail }]);
+  }
+  return ms;
 }
 
-function badMs(res: Response): void {
-  problem(res, 422, "Unprocessable Content", {
-    errors: [{ parameter: "ms", detail: "must be an integer from 1 to 5000" }],
-  });
-}
-
-app.use(notFound); // registered last: every request no route matched
+// Registered last: every request that no route matched, then every error.
+app.use(notFound, errorHandler());
 // --8<-- [end:errors]
 
 if (import.meta.main) {

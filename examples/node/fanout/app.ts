@@ -1,6 +1,11 @@
-// Concurrent I/O fan-out: three slow upstream calls at once, under one total deadline.
-import express, { type NextFunction, type Request, type Response } from "express";
-import { notFound, problem } from "../problem-details.ts";
+// Concurrent I/O fan-out: three slow upstream calls at once, one deadline.
+import express, { type Request, type Response } from "express";
+import {
+  errorHandler,
+  notFound,
+  Problem,
+  validationProblem,
+} from "../problem-details.ts";
 
 export const app = express();
 app.disable("x-powered-by");
@@ -15,12 +20,17 @@ app.get("/healthz", (_req: Request, res: Response) => {
 // --8<-- [start:fanout]
 class UpstreamError extends Error {}
 
-async function fetchJson(base: string, source: string, signal: AbortSignal): Promise<unknown> {
+async function fetchJson(
+  base: string,
+  source: string,
+  signal: AbortSignal,
+): Promise<unknown> {
   let response: globalThis.Response;
   try {
     response = await fetch(`${base}/${source}`, { signal });
   } catch (error) {
-    if (signal.aborted) throw error; // our own deadline or cancellation: not a failure
+    // Our own deadline or cancellation, not a failure: pass it on.
+    if (signal.aborted) throw error;
     throw new UpstreamError(source);
   }
   if (!response.ok) throw new UpstreamError(source);
@@ -29,17 +39,15 @@ async function fetchJson(base: string, source: string, signal: AbortSignal): Pro
 
 app.get("/dashboard", async (req: Request, res: Response) => {
   const timeoutMs = parseTimeout(req.query.timeout_ms);
-  if (timeoutMs === undefined) {
-    problem(res, 422, "Unprocessable Content", {
-      errors: [{ parameter: "timeout_ms", detail: "must be an integer from 50 to 5000" }],
-    });
-    return;
-  }
   const upstream = process.env.UPSTREAM_URL ?? "http://127.0.0.1:9";
-  // One signal for every call: it aborts at the deadline, or as soon as one call fails,
-  // so no call is left running. Promise.all alone would leave the others going.
+  // One signal for every call: it aborts at the deadline, or as soon as one
+  // call fails, so no call is left running. Promise.all alone would leave the
+  // others going.
   const failed = new AbortController();
-  const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), failed.signal]);
+  const signal = AbortSignal.any([
+    AbortSignal.timeout(timeoutMs),
+    failed.signal,
+  ]);
   const calls = SOURCES.map((source) =>
     fetchJson(upstream, source, signal).catch((error: unknown) => {
       failed.abort(error);
@@ -48,38 +56,47 @@ app.get("/dashboard", async (req: Request, res: Response) => {
   );
   try {
     const parts = await Promise.all(calls);
-    res.json(Object.fromEntries(SOURCES.map((source, i) => [source, parts[i]])));
+    res.json(
+      Object.fromEntries(SOURCES.map((source, i) => [source, parts[i]])),
+    );
   } catch (error) {
     if (error instanceof DOMException && error.name === "TimeoutError") {
-      problem(res, 504, "Gateway Timeout", { detail: `upstreams took over ${timeoutMs} ms` });
-      return;
+      const detail = `upstreams took over ${timeoutMs} ms`;
+      throw new Problem(504, { detail });
     }
-    // Promise.all rejects with the first failure; wait for the rest to name them all.
+    // Promise.all rejects at the first failure; wait for the rest to name all.
     const results = await Promise.allSettled(calls);
     const names = SOURCES.filter((source, i) => {
       const result = results[i];
-      // The aborted calls reject with the first failure as their reason: skip those.
-      return result?.status === "rejected" && (result.reason as Error).message === source;
+      // An aborted call rejects with the first failure as its reason: skip it.
+      return (
+        result?.status === "rejected" &&
+        (result.reason as Error).message === source
+      );
     });
-    problem(res, 502, "Bad Gateway", { detail: `upstream failed: ${names.sort().join(", ")}` });
+    const detail = `upstream failed: ${names.sort().join(", ")}`;
+    throw new Problem(502, { detail });
   }
 });
 // --8<-- [end:fanout]
 
 // --8<-- [start:validate]
-function parseTimeout(value: unknown): number | undefined {
+/** `timeout_ms`: 1000 if absent, else an integer from 50 to 5000, or a 422. */
+function parseTimeout(value: unknown): number {
   if (value === undefined) return 1000;
-  if (typeof value !== "string" || !/^\d{1,4}$/.test(value)) return undefined;
-  const ms = Number(value);
-  return ms >= 50 && ms <= 5000 ? ms : undefined;
+  const ms =
+    typeof value === "string" && /^\d{1,4}$/.test(value) ? Number(value) : 0;
+  if (ms < 50 || ms > 5000) {
+    const detail = "must be an integer from 50 to 5000";
+    throw validationProblem([{ parameter: "timeout_ms", detail }]);
+  }
+  return ms;
 }
 // --8<-- [end:validate]
 
 // --8<-- [start:errors]
-app.use(notFound); // registered last: every request no route matched
-app.use((_error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-  problem(res, 500, "Internal Server Error");
-});
+// Registered last: every request that no route matched, then every error.
+app.use(notFound, errorHandler());
 // --8<-- [end:errors]
 
 if (import.meta.main) {

@@ -1,9 +1,14 @@
-// Graceful shutdown: on SIGTERM, stop accepting, finish in-flight requests, close the database.
-import Database from "better-sqlite3";
-import express, { type Request, type Response } from "express";
+// Graceful shutdown: on SIGTERM, stop accepting, finish in-flight requests,
+// close the database.
 import type { Server } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
-import { notFound, problem } from "../problem-details.ts";
+import Database from "better-sqlite3";
+import express, { type Request, type Response } from "express";
+import {
+  errorHandler,
+  notFound,
+  validationProblem,
+} from "../problem-details.ts";
 
 export const db = new Database(process.env.DB_PATH ?? "shutdown.db");
 db.pragma("journal_mode = WAL");
@@ -26,14 +31,14 @@ app.get("/stats", (_req: Request, res: Response) => {
 
 // --8<-- [start:jobs]
 app.get("/jobs", async (req: Request, res: Response) => {
-  const ms = typeof req.query.ms === "string" && /^\d{1,5}$/.test(req.query.ms) ? Number(req.query.ms) : 0;
+  const { ms: given } = req.query;
+  const ms =
+    typeof given === "string" && /^\d{1,5}$/.test(given) ? Number(given) : 0;
   if (ms < 1 || ms > 10_000) {
-    problem(res, 422, "Unprocessable Content", {
-      errors: [{ parameter: "ms", detail: "must be an integer from 1 to 10000" }],
-    });
-    return;
+    const detail = "must be an integer from 1 to 10000";
+    throw validationProblem([{ parameter: "ms", detail }]);
   }
-  // Slow work that ends with a database write: what a shutdown must not cut short.
+  // Slow work ending in a database write: what a shutdown must not cut short.
   stats.in_flight += 1;
   try {
     await sleep(ms);
@@ -46,20 +51,22 @@ app.get("/jobs", async (req: Request, res: Response) => {
 // --8<-- [end:jobs]
 
 // --8<-- [start:shutdown]
-/** Stop accepting, let in-flight requests finish (for at most `graceMs`), close the database.
- * Resolves to the exit status: 0 when every request finished, 1 when the grace ran out. */
+/** Stop accepting, let in-flight requests finish (for at most `graceMs`), close
+ * the database. Resolves to the exit status: 0 when every request finished, 1
+ * when the grace ran out. */
 export function shutdown(server: Server, graceMs: number): Promise<number> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
       server.closeAllConnections(); // cut what is still running
       finish(1);
     }, graceMs);
-    // close() stops accepting at once and closes idle keep-alive connections; its callback
-    // runs when the last active connection has ended.
+    // close() stops accepting at once and closes idle keep-alive connections;
+    // its callback runs when the last active connection has ended.
     server.close(() => finish(0));
     function finish(status: number): void {
       clearTimeout(timer);
-      if (db.open) db.close(); // checkpoints the write-ahead log and deletes its file
+      // Closing checkpoints the write-ahead log and deletes its file.
+      if (db.open) db.close();
       resolve(status);
     }
   });
@@ -70,11 +77,13 @@ if (import.meta.main) {
   const server = app.listen(port, process.env.HOST ?? "127.0.0.1");
   const graceMs = Number(process.env.SHUTDOWN_GRACE_MS ?? 10_000);
   process.once("SIGTERM", async () => {
-    // exit() rather than waiting for the event loop to empty: the timers of requests cut
-    // off at the end of the grace period would otherwise keep the process alive.
+    // exit() rather than waiting for the event loop to empty: the timers of
+    // requests cut off at the end of the grace period would otherwise keep the
+    // process alive.
     process.exit(await shutdown(server, graceMs));
   });
 }
 // --8<-- [end:shutdown]
 
-app.use(notFound); // registered last: every request no route matched
+// Registered last: every request that no route matched, then every error.
+app.use(notFound, errorHandler());

@@ -4,46 +4,75 @@ import express, { type Request, type Response } from "express";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { z } from "zod";
-import { ConfigError, loadConfig } from "./config.ts";
+import {
+  errorHandler,
+  methodNotAllowed,
+  notFound,
+  Problem,
+  validationProblem,
+  zodErrors,
+} from "../problem-details.ts";
+import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { migrate, openDatabase, type Schema } from "./db.ts";
-import { bodyLimit, createLogger, jsonBody, requestLog, securityHeaders } from "./middleware.ts";
+import {
+  bodyLimit,
+  createLogger,
+  jsonBody,
+  requestLog,
+  securityHeaders,
+} from "./middleware.ts";
 import { openApiDocument } from "./openapi.ts";
-import { errorHandler, methodNotAllowed, notFound, Problem, validationProblem } from "./problems.ts";
 import { ListQuery, UserCreate, UserUpdate } from "./schemas.ts";
 
 // --8<-- [start:routes]
-const MAX_ID = Number.MAX_SAFE_INTEGER; // 2^53 - 1, the largest id both runtimes represent exactly
+// 2^53 - 1: the largest id that both runtimes represent exactly.
+const MAX_ID = Number.MAX_SAFE_INTEGER;
 
 type Db = Kysely<Schema>;
 
 async function find(db: Db, userId: string) {
-  // An id that is not a positive integer names no user: 404, like any unknown id.
+  // An id that is no positive integer names no user: 404, like unknown ids.
   const id = /^[0-9]{1,16}$/.test(userId) ? Number(userId) : 0;
-  const user = id <= MAX_ID ? await db.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirst() : undefined;
+  const user =
+    id <= MAX_ID
+      ? await db
+          .selectFrom("users")
+          .selectAll()
+          .where("id", "=", id)
+          .executeTakeFirst()
+      : undefined;
   if (!user) throw new Problem(404, { detail: `There is no user ${userId}.` });
   return user;
 }
 
 function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: string }).code;
-  return code === "SQLITE_CONSTRAINT_UNIQUE" || code === "23505"; // SQLite, PostgreSQL
+  // SQLite's code, then PostgreSQL's (unique_violation).
+  return code === "SQLITE_CONSTRAINT_UNIQUE" || code === "23505";
 }
 
 async function save<T>(write: () => Promise<T>): Promise<T> {
   try {
     return await write();
   } catch (error) {
-    // The UNIQUE constraint decides, so concurrent requests cannot race past a check.
+    // The UNIQUE constraint decides: concurrent requests cannot race a check.
     if (isUniqueViolation(error)) {
-      throw new Problem(409, { type: "/problems/duplicate-email", detail: "The email is taken." });
+      throw new Problem(409, {
+        type: "/problems/duplicate-email",
+        detail: "The email is taken.",
+      });
     }
     throw error;
   }
 }
 
-function parse<S extends z.ZodType>(schema: S, data: unknown, where: "body" | "query"): z.output<S> {
+function parse<S extends z.ZodType>(
+  schema: S,
+  data: unknown,
+  where: "body" | "query",
+): z.output<S> {
   const result = schema.safeParse(data);
-  if (!result.success) throw validationProblem(result.error, where);
+  if (!result.success) throw validationProblem(zodErrors(result.error, where));
   return result.data;
 }
 
@@ -56,14 +85,29 @@ function usersRouter(db: Db): express.Router {
       const query = parse(ListQuery, req.query, "query");
       const limit = Number(query.limit ?? 20);
       const after = query.cursor === undefined ? 0 : decodeCursor(query.cursor);
-      const rows = await db.selectFrom("users").selectAll().where("id", ">", after).orderBy("id").limit(limit + 1).execute();
+      const rows = await db
+        .selectFrom("users")
+        .selectAll()
+        .where("id", ">", after)
+        .orderBy("id")
+        .limit(limit + 1)
+        .execute();
       const page = rows.slice(0, limit);
       const last = page.at(-1);
-      res.json({ items: page, next_cursor: rows.length > limit && last ? encodeCursor(last.id) : null });
+      res.json({
+        items: page,
+        next_cursor: rows.length > limit && last ? encodeCursor(last.id) : null,
+      });
     })
     .post(jsonBody, async (req: Request, res: Response) => {
       const body = parse(UserCreate, req.body, "body");
-      const user = await save(() => db.insertInto("users").values(body).returningAll().executeTakeFirstOrThrow());
+      const user = await save(() =>
+        db
+          .insertInto("users")
+          .values(body)
+          .returningAll()
+          .executeTakeFirstOrThrow(),
+      );
       res.status(201).location(`/users/${user.id}`).json(user);
     })
     .all(methodNotAllowed("GET, POST"));
@@ -73,14 +117,22 @@ function usersRouter(db: Db): express.Router {
     .get(async (req: Request<{ userId: string }>, res: Response) => {
       res.json(await find(db, req.params.userId));
     })
-    .patch(jsonBody, async (req: Request<{ userId: string }>, res: Response) => {
-      const changes = parse(UserUpdate, req.body, "body");
-      const user = await find(db, req.params.userId);
-      const updated = await save(() =>
-        db.updateTable("users").set(changes).where("id", "=", user.id).returningAll().executeTakeFirstOrThrow(),
-      );
-      res.json(updated);
-    })
+    .patch(
+      jsonBody,
+      async (req: Request<{ userId: string }>, res: Response) => {
+        const changes = parse(UserUpdate, req.body, "body");
+        const user = await find(db, req.params.userId);
+        const updated = await save(() =>
+          db
+            .updateTable("users")
+            .set(changes)
+            .where("id", "=", user.id)
+            .returningAll()
+            .executeTakeFirstOrThrow(),
+        );
+        res.json(updated);
+      },
+    )
     .delete(async (req: Request<{ userId: string }>, res: Response) => {
       const user = await find(db, req.params.userId);
       await db.deleteFrom("users").where("id", "=", user.id).execute();
@@ -102,9 +154,8 @@ function decodeCursor(cursor: string): number {
   const text = Buffer.from(cursor, "base64url").toString("latin1");
   const lastId = /^[0-9]+$/.test(text) ? Number(text) : -1;
   if (lastId < 0 || lastId > MAX_ID || encodeCursor(lastId) !== cursor) {
-    const problem = new Problem(422, { type: "/problems/validation-error", detail: "The request is invalid." });
-    problem.errors.push({ parameter: "cursor", detail: "is not a cursor this API issued" });
-    throw problem;
+    const detail = "is not a cursor this API issued";
+    throw validationProblem([{ parameter: "cursor", detail }]);
   }
   return lastId;
 }
@@ -124,17 +175,17 @@ export function createApp(db: Db, logger: Logger): express.Express {
     res.json(openApiDocument);
   });
   app.use(usersRouter(db));
-  app.use(notFound);
-  app.use(errorHandler(logger));
+  app.use(notFound, errorHandler(logger));
   return app;
 }
 // --8<-- [end:app]
 
 // --8<-- [start:main]
 if (import.meta.main) {
-  let config;
+  let config: Config;
   try {
-    config = loadConfig(process.env); // fails fast, naming each bad variable, before anything starts
+    // Fails fast, naming each bad variable, before anything starts.
+    config = loadConfig(process.env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(error.message);

@@ -19,8 +19,10 @@ export class ConfigError extends Error {}
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const result = Config.safeParse(env);
   if (!result.success) {
-    // One line per bad variable, named as the operator wrote it: no stack trace.
-    const lines = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    // One line per bad variable, named as the operator wrote it: no traceback.
+    const lines = result.error.issues.map(
+      (issue) => `${issue.path.join(".")}: ${issue.message}`,
+    );
     throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);
   }
   return result.data;

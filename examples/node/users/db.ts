@@ -1,4 +1,4 @@
-// The database: Kysely over better-sqlite3 or node-postgres, and its migrations.
+// The database: Kysely over better-sqlite3 or node-postgres; its migrations.
 
 // --8<-- [start:database]
 import Database from "better-sqlite3";
@@ -13,19 +13,28 @@ export interface Schema {
 
 export function openDatabase(url: string): Kysely<Schema> {
   if (url.startsWith("postgresql://")) {
-    // BIGINT ids arrive as strings by default; ours stay below 2^53, so a number is exact.
+    // BIGINT ids arrive as strings by default; ours stay below 2^53, so a
+    // number is exact.
     pg.types.setTypeParser(pg.types.builtins.INT8, Number);
-    return new Kysely({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url }) }) });
+    return new Kysely({
+      dialect: new PostgresDialect({
+        pool: new pg.Pool({ connectionString: url }),
+      }),
+    });
   }
   const path = url.slice("sqlite:///".length) || ":memory:";
-  return new Kysely({ dialect: new SqliteDialect({ database: new Database(path) }) });
+  return new Kysely({
+    dialect: new SqliteDialect({ database: new Database(path) }),
+  });
 }
 
-/** Bring the schema to the newest migration; a no-op when it is there already. */
+/** Bring the schema to the newest migration; a no-op when it is there. */
 export async function migrate(db: Kysely<Schema>): Promise<void> {
   const migrator = new Migrator({
     db,
-    provider: { getMigrations: async () => ({ "0001_create_users": createUsers }) },
+    provider: {
+      getMigrations: async () => ({ "0001_create_users": createUsers }),
+    },
   });
   const { error } = await migrator.migrateToLatest();
   if (error) throw error;

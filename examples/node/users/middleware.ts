@@ -1,13 +1,17 @@
-// Request ids and access logs, security headers, the body size limit, and JSON parsing.
+// Request ids and access logs, security headers, the body limit, JSON parsing.
 
 import { randomUUID } from "node:crypto";
-import express, { type NextFunction, type Request, type Response } from "express";
+import express, {
+  type NextFunction,
+  type Request,
+  type Response,
+} from "express";
 import helmet from "helmet";
-import { pino, type Logger } from "pino";
-import { Problem } from "./problems.ts";
+import { type Logger, pino } from "pino";
+import { Problem } from "../problem-details.ts";
 
 // --8<-- [start:security]
-// helmet's defaults, with a Content-Security-Policy for a JSON API instead of a web page.
+// helmet's defaults, with a Content-Security-Policy for a JSON API, not a page.
 export const securityHeaders = helmet({
   contentSecurityPolicy: {
     useDefaults: false,
@@ -19,15 +23,26 @@ export const securityHeaders = helmet({
 // --8<-- [start:body-limit]
 export const MAX_BODY_BYTES = 16 * 1024;
 
-// Every body, whatever its type, is read as bytes up to the limit; over it is a 413.
-export const bodyLimit = express.raw({ type: () => true, limit: MAX_BODY_BYTES, inflate: false });
+// Every body, of any type, is read as bytes up to the limit; over it is a 413.
+export const bodyLimit = express.raw({
+  type: () => true,
+  limit: MAX_BODY_BYTES,
+  inflate: false,
+});
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const MALFORMED = "/problems/malformed-json";
 
-/** Check a body's media type and syntax before the schema validates its fields. */
-export function jsonBody(req: Request, _res: Response, next: NextFunction): void {
-  const mediaType = (req.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase();
+/** Check a body's media type and syntax before the schema checks its fields. */
+export function jsonBody(
+  req: Request,
+  _res: Response,
+  next: NextFunction,
+): void {
+  const mediaType = (req.get("content-type") ?? "")
+    .split(";")[0]
+    ?.trim()
+    .toLowerCase();
   if (mediaType !== "application/json") {
     throw new Problem(415, { detail: "Send the body as application/json." });
   }
@@ -38,15 +53,23 @@ export function jsonBody(req: Request, _res: Response, next: NextFunction): void
   try {
     req.body = JSON.parse(utf8.decode(raw));
   } catch {
-    throw new Problem(400, { type: MALFORMED, detail: "The body is not valid JSON." });
+    throw new Problem(400, {
+      type: MALFORMED,
+      detail: "The body is not valid JSON.",
+    });
   }
   next();
 }
 // --8<-- [end:body-limit]
 
 // --8<-- [start:request-log]
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/; // anything else could forge log lines
-const LEVELS = { debug: "debug", info: "info", warning: "warn", error: "error" } as const;
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/; // others could forge log lines
+const LEVELS = {
+  debug: "debug",
+  info: "info",
+  warning: "warn",
+  error: "error",
+} as const;
 
 export function createLogger(level: keyof typeof LEVELS): Logger {
   return pino({
@@ -58,7 +81,8 @@ export function createLogger(level: keyof typeof LEVELS): Logger {
   });
 }
 
-/** Give each request an id (the caller's X-Request-ID if sane) and log one JSON line. */
+/** Give each request an id (the caller's X-Request-ID if sane) and log one
+ * JSON line. */
 export function requestLog(logger: Logger) {
   return (req: Request, res: Response, next: NextFunction) => {
     const given = req.get("x-request-id") ?? "";
@@ -67,8 +91,17 @@ export function requestLog(logger: Logger) {
     res.set("X-Request-ID", requestId);
     const started = performance.now();
     res.on("finish", () => {
-      const fields = { request_id: requestId, method: req.method, path: req.path, status: res.statusCode };
-      logger.info({ ...fields, duration_ms: Math.round((performance.now() - started) * 10) / 10 }, "request");
+      const { method, path } = req;
+      const status = res.statusCode;
+      const duration_ms = Math.round((performance.now() - started) * 10) / 10;
+      const fields = {
+        request_id: requestId,
+        method,
+        path,
+        status,
+        duration_ms,
+      };
+      logger.info(fields, "request");
     });
     next();
   };

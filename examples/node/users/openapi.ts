@@ -1,10 +1,12 @@
-// The OpenAPI 3.1 document, built from the same Zod schemas that validate requests.
+// The OpenAPI 3.1 document, built from the Zod schemas that validate requests.
 
 // --8<-- [start:openapi]
 import { z } from "zod";
-import { UserCreate, UserPage, User, UserUpdate } from "./schemas.ts";
+import { User, UserCreate, UserPage, UserUpdate } from "./schemas.ts";
 
-const json = (schema: z.ZodType) => ({ "application/json": { schema: z.toJSONSchema(schema, { io: "input" }) } });
+const json = (schema: z.ZodType) => ({
+  "application/json": { schema: z.toJSONSchema(schema, { io: "input" }) },
+});
 const problem = {
   description: "A problem (RFC 9457)",
   content: {
@@ -21,20 +23,34 @@ const problem = {
     },
   },
 };
-const userId = { name: "user_id", in: "path", required: true, schema: { type: "string" } };
-const ok = (description: string, schema: z.ZodType) => ({ description, content: json(schema) });
+const userId = {
+  name: "user_id",
+  in: "path",
+  required: true,
+  schema: { type: "string" },
+};
+const ok = (description: string, schema: z.ZodType) => ({
+  description,
+  content: json(schema),
+});
 
 export const openApiDocument = {
   openapi: "3.1.0",
   info: { title: "users", version: "1.0.0" },
   paths: {
     "/healthz": {
-      get: { responses: { 200: ok("Healthy", z.object({ status: z.string() })) } },
+      get: {
+        responses: { 200: ok("Healthy", z.object({ status: z.string() })) },
+      },
     },
     "/users": {
       get: {
         parameters: [
-          { name: "limit", in: "query", schema: { type: "string", pattern: "^(100|[1-9][0-9]?)$" } },
+          {
+            name: "limit",
+            in: "query",
+            schema: { type: "string", pattern: "^(100|[1-9][0-9]?)$" },
+          },
           { name: "cursor", in: "query", schema: { type: "string" } },
         ],
         responses: { 200: ok("A page of users", UserPage), "4XX": problem },
@@ -45,13 +61,19 @@ export const openApiDocument = {
       },
     },
     "/users/{user_id}": {
-      get: { parameters: [userId], responses: { 200: ok("The user", User), "4XX": problem } },
+      get: {
+        parameters: [userId],
+        responses: { 200: ok("The user", User), "4XX": problem },
+      },
       patch: {
         parameters: [userId],
         requestBody: { required: true, content: json(UserUpdate) },
         responses: { 200: ok("Updated", User), "4XX": problem },
       },
-      delete: { parameters: [userId], responses: { 204: { description: "Deleted" }, "4XX": problem } },
+      delete: {
+        parameters: [userId],
+        responses: { 204: { description: "Deleted" }, "4XX": problem },
+      },
     },
   },
 };

@@ -1,7 +1,8 @@
-"""The benchmark server in FastAPI: one route per workload, nothing logged per request.
+"""The benchmark server in FastAPI: one route per workload, no request logs.
 
-Run it directly (uvicorn with its `standard` extras) or under another ASGI server; the
-harness in scripts/bench/ starts it with the server and options each run names.
+Run it directly (uvicorn with its `standard` extras) or under another ASGI
+server; the harness in scripts/bench/ starts it with the server and options
+each run names.
 """
 
 # --8<-- [start:app]
@@ -15,7 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
-from .workloads import (
+from examples.python.bench.workloads import (
     DATA_DIR,
     IO_DELAY_S,
     IO_WAITED_MS,
@@ -48,7 +49,8 @@ async def db_read() -> dict[str, object]:
 
 @app.get("/io")
 async def io_wait() -> dict[str, int]:
-    await asyncio.sleep(IO_DELAY_S)  # the event loop serves other requests meanwhile
+    # The event loop serves other requests meanwhile.
+    await asyncio.sleep(IO_DELAY_S)
     return {"waited_ms": IO_WAITED_MS}
 
 
@@ -76,9 +78,15 @@ async def file_read() -> Response:
 
 @app.exception_handler(HTTPException)
 async def http_problem(request: Request, exc: HTTPException) -> JSONResponse:
-    body = {"type": "about:blank", "title": exc.detail, "status": exc.status_code}
+    body = {
+        "type": "about:blank",
+        "title": exc.detail,
+        "status": exc.status_code,
+    }
     problem = "application/problem+json"
-    return JSONResponse(body, exc.status_code, headers=exc.headers, media_type=problem)
+    return JSONResponse(
+        body, exc.status_code, headers=exc.headers, media_type=problem
+    )
 
 
 # --8<-- [end:app]
@@ -86,5 +94,7 @@ async def http_problem(request: Request, exc: HTTPException) -> JSONResponse:
 if __name__ == "__main__":
     port = int(os.environ.get("PORT", "8080"))
     host = os.environ.get("HOST", "127.0.0.1")
-    uvicorn.run(app, host=host, port=port, access_log=False, server_header=False)
+    uvicorn.run(
+        app, host=host, port=port, access_log=False, server_header=False
+    )
 # --8<-- [end:main]

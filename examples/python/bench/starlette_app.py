@@ -1,7 +1,7 @@
-"""The benchmark server in bare Starlette: the same routes as main.py without FastAPI's layer.
+"""The benchmark server in bare Starlette: main.py's routes without FastAPI.
 
-FastAPI is built on Starlette; the gap between the two servers is what FastAPI's
-parameter handling and response serialisation cost per request.
+FastAPI is built on Starlette; the gap between the two servers is what
+FastAPI's parameter handling and response serialisation cost per request.
 """
 
 # --8<-- [start:app]
@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .workloads import (
+from examples.python.bench.workloads import (
     DATA_DIR,
     IO_DELAY_S,
     IO_WAITED_MS,
@@ -54,10 +54,17 @@ async def file_read(request: Request) -> Response:
 
 
 async def http_problem(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, HTTPException)  # noqa: S101 - registered for HTTPException only
-    body = {"type": "about:blank", "title": exc.detail, "status": exc.status_code}
+    # Registered for HTTPException only.
+    assert isinstance(exc, HTTPException)  # noqa: S101
+    body = {
+        "type": "about:blank",
+        "title": exc.detail,
+        "status": exc.status_code,
+    }
     problem = "application/problem+json"
-    return JSONResponse(body, exc.status_code, headers=exc.headers, media_type=problem)
+    return JSONResponse(
+        body, exc.status_code, headers=exc.headers, media_type=problem
+    )
 
 
 routes = [

@@ -1,14 +1,22 @@
-"""The benchmark's workloads, shared by the Python bench servers (FastAPI and Starlette).
+"""The benchmark's workloads, shared by the Python bench servers.
 
-Each function computes exactly what a route sends; examples/node/bench/workloads.ts does
-the same in TypeScript, and the contract test checks that both send the same bytes.
+The FastAPI and the Starlette server both use them. Each function computes
+exactly what a route sends; examples/node/bench/workloads.ts does the same in
+TypeScript, and the contract test checks that both send the same bytes.
 """
+
+from __future__ import annotations
 
 import functools
 import os
 import sqlite3
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 # --8<-- [start:data]
 JSON_PAYLOAD = {"message": "Hello, World!"}
@@ -16,36 +24,49 @@ IO_DELAY_S = 0.020  # the simulated upstream call each /io request awaits
 IO_WAITED_MS = round(IO_DELAY_S * 1000)
 MATRIX_SIZE = 40
 FILE_LINES = 256  # of 64 bytes each: a 16 KiB file
-DATA_DIR = Path(os.environ.get("BENCH_DATA_DIR") or Path(tempfile.gettempdir()) / "bench-data")
+DATA_DIR = Path(
+    os.environ.get("BENCH_DATA_DIR")
+    or Path(tempfile.gettempdir()) / "bench-data"
+)
 # --8<-- [end:data]
 
 
 # --8<-- [start:fixtures]
 def file_content() -> bytes:
-    """The 16 KiB text file that /file reads: FILE_LINES identical 64-byte lines."""
+    """The 16 KiB text file /file reads: FILE_LINES identical 64-byte lines."""
     return ((b"0123456789abcdef" * 4)[:-1] + b"\n") * FILE_LINES
 
 
 def prepare_fixtures(data_dir: Path = DATA_DIR) -> sqlite3.Connection:
-    """Create the users database and the data file if missing; open the database."""
+    """Create the users database and data file if missing; open the database."""
     data_dir.mkdir(parents=True, exist_ok=True)
     file = data_dir / "data.txt"
     if not file.is_file():
         partial = data_dir / f"data.txt.{os.getpid()}"
         partial.write_bytes(file_content())
-        partial.replace(file)  # atomic: a concurrent worker never reads half a file
+        # Atomic: a concurrent worker never reads half a file.
+        partial.replace(file)
     # One connection per process, used only from the event loop's thread.
-    db = sqlite3.connect(data_dir / "users.db", check_same_thread=False, isolation_level=None)
-    db.execute("CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, name TEXT, email TEXT)")
-    db.execute("INSERT OR IGNORE INTO users VALUES (1, 'Ada Lovelace', 'ada@example.com')")
+    db = sqlite3.connect(
+        data_dir / "users.db", check_same_thread=False, isolation_level=None
+    )
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS users"
+        " (id INTEGER PRIMARY KEY, name TEXT, email TEXT)"
+    )
+    db.execute(
+        "INSERT OR IGNORE INTO users"
+        " VALUES (1, 'Ada Lovelace', 'ada@example.com')"
+    )
     return db
 
 
 # --8<-- [end:fixtures]
 # --8<-- [start:db]
 def read_user(db: sqlite3.Connection) -> dict[str, object]:
-    # A point read by primary key takes microseconds: like better-sqlite3 in Node.js,
-    # it runs on the event loop's thread instead of paying for a hop to a worker thread.
+    # A point read by primary key takes microseconds: like better-sqlite3 in
+    # Node.js, it runs on the event loop's thread instead of paying for a hop
+    # to a worker thread.
     user_id, name, email = db.execute(
         "SELECT id, name, email FROM users WHERE id = ?", (1,)
     ).fetchone()
@@ -55,7 +76,9 @@ def read_user(db: sqlite3.Connection) -> dict[str, object]:
 # --8<-- [end:db]
 # --8<-- [start:cpu]
 def matrix(size: int, a: int, b: int, modulus: int) -> list[list[int]]:
-    return [[(a * i + b * j) % modulus for j in range(size)] for i in range(size)]
+    return [
+        [(a * i + b * j) % modulus for j in range(size)] for i in range(size)
+    ]
 
 
 LEFT = matrix(MATRIX_SIZE, 7, 3, 11)
@@ -63,18 +86,23 @@ RIGHT = matrix(MATRIX_SIZE, 5, 2, 13)
 
 
 @functools.cache
-def numpy_operands():  # returns two numpy.ndarray
-    # Imported on first use, so servers that never call NumPy do not pay for loading it.
+def numpy_operands() -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    # Imported on first use, so servers that never call NumPy do not pay for
+    # loading it.
     import numpy as np
 
     return np.array(LEFT, dtype=np.int64), np.array(RIGHT, dtype=np.int64)
 
 
 def multiply_pure() -> dict[str, int]:
-    """Multiply the two matrices in plain Python; answer with checksums of the product."""
+    """Multiply the two matrices in plain Python.
+
+    Answers with checksums of the product.
+    """
     columns = list(zip(*RIGHT, strict=True))
     product = [
-        [sum(x * y for x, y in zip(row, col, strict=True)) for col in columns] for row in LEFT
+        [sum(x * y for x, y in zip(row, col, strict=True)) for col in columns]
+        for row in LEFT
     ]
     trace = sum(product[i][i] for i in range(MATRIX_SIZE))
     return {"n": MATRIX_SIZE, "trace": trace, "sum": sum(map(sum, product))}
@@ -84,7 +112,11 @@ def multiply_numpy() -> dict[str, int]:
     """The same product with NumPy, whose loops run in compiled code."""
     left, right = numpy_operands()
     product = left @ right
-    return {"n": MATRIX_SIZE, "trace": int(product.trace()), "sum": int(product.sum())}
+    return {
+        "n": MATRIX_SIZE,
+        "trace": int(product.trace()),
+        "sum": int(product.sum()),
+    }
 
 
 # --8<-- [end:cpu]

@@ -1,4 +1,7 @@
-"""CPU-bound work in an async server: naive code blocks the event loop, a process pool does not."""
+"""CPU-bound work in an async server.
+
+Naive code blocks the event loop; a process pool does not.
+"""
 
 import asyncio
 import multiprocessing
@@ -12,15 +15,16 @@ from typing import Annotated
 import uvicorn
 from fastapi import FastAPI, Query, Request
 
-from ..problem_details import install_problem_details
+from examples.python.problem_details import install
 
 
 # --8<-- [start:burn]
 def burn(ms: int) -> int:
     """Compute for `ms` milliseconds of wall time; return how many rounds ran.
 
-    Pure-Python arithmetic holds the GIL the whole time. The duration is fixed rather than
-    the amount of work, so the demonstration means the same on a fast or a slow machine.
+    Pure-Python arithmetic holds the GIL the whole time. The duration is fixed
+    rather than the amount of work, so the demonstration means the same on a
+    fast or a slow machine.
     """
     deadline = time.perf_counter() + ms / 1000
     rounds = 0
@@ -34,8 +38,9 @@ def burn(ms: int) -> int:
 # --8<-- [start:pool]
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    # "spawn" starts clean interpreters: forking a process that runs threads can copy a
-    # lock in its held state into the child. Two workers: one per core of a small machine.
+    # "spawn" starts clean interpreters: forking a process that runs threads
+    # can copy a lock in its held state into the child. Two workers: one per
+    # core of a small machine.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
         app.state.pool = pool
@@ -43,7 +48,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 app = FastAPI(title="cpu", redirect_slashes=False, lifespan=lifespan)
-install_problem_details(app)
+install(app)
 Milliseconds = Annotated[int, Query(ge=1, le=5000)]
 
 
@@ -54,7 +59,8 @@ async def healthz() -> dict[str, str]:
 
 @app.get("/naive")
 async def naive(ms: Milliseconds) -> dict[str, int]:
-    # Runs on the event loop thread: nothing else, not even /healthz, runs until it returns.
+    # Runs on the event loop thread: nothing else, not even /healthz, runs
+    # until it returns.
     return {"ms": ms, "rounds": burn(ms)}
 
 

@@ -1,4 +1,7 @@
-"""Concurrent I/O fan-out: three slow upstream calls at once, under one total deadline."""
+"""Concurrent I/O fan-out: three slow upstream calls at once.
+
+All three run under one total deadline.
+"""
 
 import asyncio
 import os
@@ -8,10 +11,10 @@ import httpx
 import uvicorn
 from fastapi import FastAPI, Query
 
-from ..problem_details import install_problem_details, problem
+from examples.python.problem_details import Problem, install
 
 app = FastAPI(title="fanout", redirect_slashes=False)
-install_problem_details(app)
+install(app)
 SOURCES = ("prices", "stock", "reviews")
 
 
@@ -25,32 +28,44 @@ class UpstreamError(Exception):
     """An upstream answered with an error status or could not be reached."""
 
 
-async def fetch(client: httpx.AsyncClient, source: str) -> dict:
+async def fetch(client: httpx.AsyncClient, source: str) -> object:
     try:
         response = await client.get(f"/{source}")
         response.raise_for_status()
         return response.json()
-    except (httpx.HTTPError, ValueError) as error:  # ValueError: the body was not JSON
+    except (httpx.HTTPError, ValueError) as error:  # ValueError: not JSON
         raise UpstreamError(source) from error
 
 
 @app.get("/dashboard")
 async def dashboard(
     timeout_ms: Annotated[int, Query(ge=50, le=5000)] = 1000,
-) -> dict[str, dict]:
+) -> dict[str, object]:
     upstream = os.environ.get("UPSTREAM_URL", "http://127.0.0.1:9")
     async with httpx.AsyncClient(base_url=upstream) as client:
         try:
-            # One deadline for the whole fan-out. When it expires, asyncio.timeout cancels
-            # the TaskGroup, which cancels every call still waiting; httpx then closes
-            # their connections. If one call fails, the TaskGroup cancels the others.
-            async with asyncio.timeout(timeout_ms / 1000), asyncio.TaskGroup() as group:
-                tasks = {source: group.create_task(fetch(client, source)) for source in SOURCES}
+            # One deadline for the whole fan-out. When it expires,
+            # asyncio.timeout cancels the TaskGroup, which cancels every call
+            # still waiting; httpx then closes their connections. If one call
+            # fails, the TaskGroup cancels the others.
+            async with (
+                asyncio.timeout(timeout_ms / 1000),
+                asyncio.TaskGroup() as group,
+            ):
+                tasks = {
+                    source: group.create_task(fetch(client, source))
+                    for source in SOURCES
+                }
         except TimeoutError:
-            return problem(504, "Gateway Timeout", detail=f"upstreams took over {timeout_ms} ms")
-        except ExceptionGroup as failed:  # from the TaskGroup: fetch raises only UpstreamError
+            raise Problem(
+                504, detail=f"upstreams took over {timeout_ms} ms"
+            ) from None
+        except ExceptionGroup as failed:
+            # From the TaskGroup: fetch raises only UpstreamError.
             names = sorted(str(error) for error in failed.exceptions)
-            return problem(502, "Bad Gateway", detail=f"upstream failed: {', '.join(names)}")
+            raise Problem(
+                502, detail=f"upstream failed: {', '.join(names)}"
+            ) from None
     return {source: task.result() for source, task in tasks.items()}
 
 

@@ -1,4 +1,7 @@
-"""The smallest useful API: a greeting and a health check, with errors as RFC 9457 problems."""
+"""The smallest useful API: a greeting and a health check.
+
+Errors are answered as RFC 9457 problems.
+"""
 
 # --8<-- [start:app]
 import os
@@ -7,11 +10,12 @@ from typing import Annotated
 import uvicorn
 from fastapi import FastAPI, Query
 
-from ..problem_details import install_problem_details
+from examples.python.problem_details import install
 
-# No redirect from /healthz/ to /healthz: an unknown path is a 404, as in the Node version.
+# No redirect from /healthz/ to /healthz: an unknown path is a 404, as in the
+# Node version.
 app = FastAPI(title="hello", redirect_slashes=False)
-install_problem_details(app)
+install(app)
 
 
 @app.get("/healthz")
@@ -20,7 +24,9 @@ def healthz() -> dict[str, str]:
 
 
 @app.get("/hello")
-def hello(name: Annotated[str, Query(min_length=1, max_length=40)] = "world") -> dict[str, str]:
+def hello(
+    name: Annotated[str, Query(min_length=1, max_length=40)] = "world",
+) -> dict[str, str]:
     return {"message": f"Hello, {name}!"}
 
 

@@ -1,4 +1,7 @@
-"""Streaming to clients: Server-Sent Events with back-pressure, and a WebSocket chat room."""
+"""Streaming to clients.
+
+Server-Sent Events with back-pressure, and a WebSocket chat room.
+"""
 
 import asyncio
 import contextlib
@@ -11,11 +14,12 @@ import uvicorn
 from fastapi import FastAPI, Query, WebSocket, WebSocketDisconnect
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
-from ..problem_details import install_problem_details
+from examples.python.problem_details import install
 
 app = FastAPI(title="streaming", redirect_slashes=False)
-install_problem_details(app)
-# What the server has seen, so tests (and operators) can check it noticed each client.
+install(app)
+# What the server has seen, so tests (and operators) can check it noticed each
+# client.
 stats = {
     "streams_open": 0,
     "streams_abandoned": 0,
@@ -42,14 +46,17 @@ async def events(
     interval_ms: Annotated[int, Query(ge=0, le=1000)] = 100,
     pad: Annotated[int, Query(ge=0, le=65536)] = 0,
 ) -> AsyncIterator[ServerSentEvent]:
-    # FastAPI pulls the next event only when the previous one has gone to the socket's
-    # buffer, so a client that stops reading stops this loop: memory stays bounded.
+    # FastAPI pulls the next event only when the previous one has gone to the
+    # socket's buffer, so a client that stops reading stops this loop: memory
+    # stays bounded.
     stats["streams_open"] += 1
     finished = False
     try:
         for seq in range(1, count + 1):
             stats["events_produced"] += 1
-            yield ServerSentEvent(id=str(seq), data={"seq": seq, "pad": "x" * pad})
+            yield ServerSentEvent(
+                id=str(seq), data={"seq": seq, "pad": "x" * pad}
+            )
             await asyncio.sleep(interval_ms / 1000)
         finished = True
     finally:
@@ -61,7 +68,8 @@ async def events(
 # --8<-- [end:sse]
 # --8<-- [start:chat]
 MAX_TEXT = 1000  # characters per chat message
-OUTBOX_LIMIT = 64  # lines waiting for one member; a member this far behind is dropped
+# Lines waiting for one member; a member this far behind is dropped.
+OUTBOX_LIMIT = 64
 members: dict[WebSocket, tuple[asyncio.Queue[str], asyncio.Task[None]]] = {}
 room = {"seq": 0}
 
@@ -70,7 +78,10 @@ room = {"seq": 0}
 async def chat(websocket: WebSocket) -> None:
     await websocket.accept()
     outbox: asyncio.Queue[str] = asyncio.Queue(OUTBOX_LIMIT)
-    members[websocket] = (outbox, asyncio.create_task(deliver(websocket, outbox)))
+    members[websocket] = (
+        outbox,
+        asyncio.create_task(deliver(websocket, outbox)),
+    )
     stats["chat_members"] = len(members)
     try:
         await relay(websocket)
@@ -82,15 +93,19 @@ async def chat(websocket: WebSocket) -> None:
 
 
 async def deliver(websocket: WebSocket, outbox: asyncio.Queue[str]) -> None:
-    # One task per member does the waiting on that member's socket, so a slow member never
-    # holds up the others; it fails quietly when the member has gone (relay notices that).
+    # One task per member does the waiting on that member's socket, so a slow
+    # member never holds up the others; it fails quietly when the member has
+    # gone (relay notices that).
     with contextlib.suppress(WebSocketDisconnect):
         while True:
             await websocket.send_text(await outbox.get())
 
 
 async def relay(websocket: WebSocket) -> None:
-    """Receive this member's messages and put each on every member's outbox, in order."""
+    """Receive this member's messages.
+
+    Put each on every member's outbox, in order.
+    """
     while True:
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
@@ -102,13 +117,15 @@ async def relay(websocket: WebSocket) -> None:
             return await websocket.close(1009, f"at most {MAX_TEXT} characters")
         room["seq"] += 1
         line = json.dumps({"seq": room["seq"], "text": text})
-        # put_nowait never waits, so every member's outbox gets the lines in one order.
+        # put_nowait never waits, so every member's outbox gets the lines in one
+        # order.
         for member, (outbox, delivering) in list(members.items()):
             try:
                 outbox.put_nowait(line)
             except asyncio.QueueFull:
-                # Too slow: stop queueing for it. ASGI has no way to abort a connection
-                # whose send buffer is full, so the socket stays until the client leaves.
+                # Too slow: stop queueing for it. ASGI has no way to abort a
+                # connection whose send buffer is full, so the socket stays
+                # until the client leaves.
                 delivering.cancel()
                 del members[member]
                 stats["chat_members"] = len(members)

@@ -1,4 +1,7 @@
-"""The database: an async SQLAlchemy engine for SQLite or PostgreSQL, and its migrations."""
+"""The database: an async SQLAlchemy engine, and its migrations.
+
+The engine works with SQLite or PostgreSQL.
+"""
 
 # --8<-- [start:database]
 from pathlib import Path
@@ -10,8 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-# One URL format for both runtimes; SQLAlchemy wants the async driver named in it.
-ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+# One URL format for both runtimes; SQLAlchemy wants the async driver
+# named in it.
+ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+}
 
 
 class Base(DeclarativeBase):
@@ -19,7 +26,10 @@ class Base(DeclarativeBase):
 
 
 class User(Base):
-    """Mirrors migrations/versions/0001_create_users.py; a test checks they agree."""
+    """Mirrors migrations/versions/0001_create_users.py.
+
+    A test checks they agree.
+    """
 
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(
@@ -37,14 +47,17 @@ def create_engine(database_url: str) -> AsyncEngine:
 def alembic_config(connection: Connection) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.attributes["connection"] = connection  # migrations/env.py runs on this connection
+    # migrations/env.py runs on this connection.
+    config.attributes["connection"] = connection
     return config
 
 
 async def migrate(engine: AsyncEngine) -> None:
-    """Bring the schema to the newest migration; a no-op when it is there already."""
+    """Bring the schema to the newest migration (a no-op if it is there)."""
     async with engine.begin() as connection:
-        await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), "head"))
+        await connection.run_sync(
+            lambda sync: command.upgrade(alembic_config(sync), "head")
+        )
 
 
 # --8<-- [end:database]

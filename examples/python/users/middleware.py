@@ -1,4 +1,7 @@
-"""Pure ASGI middleware: request ids and access logs, security headers, a body size limit."""
+"""Pure ASGI middleware.
+
+Request ids and access logs, security headers, a body size limit.
+"""
 
 import re
 import time
@@ -7,12 +10,13 @@ import uuid
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .problems import Problem, problem_response
+from examples.python.problem_details import Problem, problem_response
 
 # --8<-- [start:security]
 # The same header set the Node version gets from helmet, tuned for a JSON API.
 SECURITY_HEADERS = {
-    "content-security-policy": "default-src 'none';frame-ancestors 'none'",  # helmet's spelling
+    # helmet's spelling:
+    "content-security-policy": "default-src 'none';frame-ancestors 'none'",
     "cross-origin-opener-policy": "same-origin",
     "cross-origin-resource-policy": "same-origin",
     "origin-agent-cluster": "?1",
@@ -31,16 +35,25 @@ class SecurityHeaders:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def __call__(
+        self, scope: Scope, receive: Receive, send: Send
+    ) -> None:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message["headers"] = [
                     *message.get("headers", []),
-                    *((k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()),
+                    *(
+                        (k.encode(), v.encode())
+                        for k, v in SECURITY_HEADERS.items()
+                    ),
                 ]
             await send(message)
 
-        await self.app(scope, receive, send_with_headers if scope["type"] == "http" else send)
+        await self.app(
+            scope,
+            receive,
+            send_with_headers if scope["type"] == "http" else send,
+        )
 
 
 # --8<-- [end:security]
@@ -49,21 +62,28 @@ MAX_BODY_BYTES = 16 * 1024
 
 
 class BodyLimit:
-    """Answer 413 before reading a body that is, or turns out to be, over the limit."""
+    """Answer 413 before reading a body that is, or turns out to be, over the
+    limit.
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
         self.app, self.max_bytes = app, max_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def __call__(
+        self, scope: Scope, receive: Receive, send: Send
+    ) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        too_large = Problem(413, detail=f"The body must not exceed {self.max_bytes} bytes.")
+        too_large = Problem(
+            413, detail=f"The body must not exceed {self.max_bytes} bytes."
+        )
         declared = dict(scope["headers"]).get(b"content-length", b"0")
         if declared.isdigit() and int(declared) > self.max_bytes:
             return await problem_response(too_large)(scope, receive, send)
         received = 0
 
-        async def counting_receive() -> Message:  # for bodies sent without a length
+        # For bodies sent without a length.
+        async def counting_receive() -> Message:
             nonlocal received
             message = await receive()
             received += len(message.get("body", b""))
@@ -76,24 +96,30 @@ class BodyLimit:
 
 # --8<-- [end:body-limit]
 # --8<-- [start:request-log]
-REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")  # anything else could forge log lines
+# Anything else could forge log lines.
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 log = structlog.get_logger()
 
 
 class RequestLog:
-    """Give each request an id (the caller's X-Request-ID if sane) and log one JSON line.
+    """Give each request an id and log one JSON line.
 
-    It also turns any unhandled exception into a 500 problem: the traceback goes to the
-    log, and the client learns nothing about the code or the SQL.
+    The id is the caller's X-Request-ID if sane. It also turns any unhandled
+    exception into a 500 problem: the traceback goes to the log, and the
+    client learns nothing about the code or the SQL.
     """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def __call__(
+        self, scope: Scope, receive: Receive, send: Send
+    ) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        given = (
+            dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        )
         request_id = given if REQUEST_ID.match(given) else str(uuid.uuid4())
         started, status = time.perf_counter(), 500
 
@@ -101,14 +127,18 @@ class RequestLog:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+                message["headers"] = [
+                    *message["headers"],
+                    (b"x-request-id", request_id.encode()),
+                ]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
         except Exception:
             log.exception("unhandled error", request_id=request_id)
-            # This API sends whole responses, so nothing has been sent when a handler fails.
+            # This API sends whole responses, so nothing has been sent when a
+            # handler fails.
             crash = Problem(500, detail="An unexpected error occurred.")
             await problem_response(crash)(scope, receive, send_with_id)
         finally:
@@ -127,7 +157,8 @@ def configure_logging(level: str) -> None:
         processors=[
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.dict_tracebacks,  # a crash's traceback as JSON, in one line
+            # A crash's traceback as JSON, in one line.
+            structlog.processors.dict_tracebacks,
             structlog.processors.JSONRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),

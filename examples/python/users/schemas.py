@@ -1,4 +1,7 @@
-"""What the API accepts and returns. Unknown fields are rejected: no mass assignment."""
+"""What the API accepts and returns.
+
+Unknown fields are rejected: no mass assignment.
+"""
 
 # --8<-- [start:schemas]
 import unicodedata
@@ -13,25 +16,37 @@ from pydantic import (
     model_validator,
 )
 
-# The WHATWG HTML definition of a valid e-mail address; the Node version uses the same one.
+# The WHATWG HTML definition of a valid e-mail address; the Node version uses
+# the same one.
 HTML5_EMAIL = (
-    r"^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
+    r"^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+"
+    r"@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
     r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$"
 )
 
 
 def printable(value: str) -> str:
-    # Control characters and unpaired surrogates cannot be stored or shown safely.
+    # Control characters and unpaired surrogates cannot be stored or shown
+    # safely.
     if any(unicodedata.category(char) in ("Cc", "Cs") for char in value):
-        raise ValueError("must not contain control characters or unpaired surrogates")
+        raise ValueError(
+            "must not contain control characters or unpaired surrogates"
+        )
     return value
 
 
 Email = Annotated[
-    str, StringConstraints(max_length=254, pattern=HTML5_EMAIL), AfterValidator(str.lower)
+    str,
+    StringConstraints(max_length=254, pattern=HTML5_EMAIL),
+    AfterValidator(str.lower),
 ]
-# Lengths count code points, as len() does; the Node version counts the same way.
-Name = Annotated[str, StringConstraints(min_length=2, max_length=100), AfterValidator(printable)]
+# Lengths count code points, as len() does; the Node version counts the
+# same way.
+Name = Annotated[
+    str,
+    StringConstraints(min_length=2, max_length=100),
+    AfterValidator(printable),
+]
 
 
 class UserCreate(BaseModel):
@@ -41,7 +56,7 @@ class UserCreate(BaseModel):
 
 
 class UserUpdate(BaseModel):
-    """A partial update: absent fields stay as they are; `null` is not a value."""
+    """A partial update: absent fields stay unchanged; `null` is not a value."""
 
     model_config = ConfigDict(extra="forbid")
     email: Email | None = None

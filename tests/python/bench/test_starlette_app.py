@@ -1,9 +1,9 @@
 """In-process tests of the bare Starlette bench server: the same bytes as the FastAPI one."""
 
-import httpx
 import pytest
 
 from examples.python.bench import main, starlette_app
+from tests.python.asgi import in_process
 
 pytestmark = pytest.mark.anyio
 PATHS = ["/healthz", "/json", "/db", "/io", "/cpu", "/file", "/nope", "/json/"]
@@ -13,8 +13,7 @@ PATHS = ["/healthz", "/json", "/db", "/io", "/cpu", "/file", "/nope", "/json/"]
 async def test_same_status_type_and_bytes_as_fastapi(path: str) -> None:
     answers = []
     for app in (main.app, starlette_app.app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        async with in_process(app) as client:
             answers.append(await client.get(path))
     fastapi, starlette = answers
     assert starlette.status_code == fastapi.status_code

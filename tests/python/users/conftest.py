@@ -1,9 +1,7 @@
 """A users app on a fresh SQLite file per test, with its lifespan (migrations) running."""
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
 from fastapi import FastAPI
 
@@ -17,14 +15,6 @@ def database_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-async def app(database_url: str) -> AsyncIterator[FastAPI]:
-    app = create_app(Settings(database_url=database_url))
-    async with app.router.lifespan_context(app):  # httpx's transport does not run lifespans
-        yield app
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        yield client
+def app(database_url: str) -> FastAPI:
+    # tests/python/conftest.py's `client` runs its lifespan, which applies the migrations.
+    return create_app(Settings(database_url=database_url))

@@ -7,6 +7,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from examples.python.users.database import Base, alembic_config, create_engine, migrate
 
@@ -14,11 +15,11 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-def engine(tmp_path: Path):
+def engine(tmp_path: Path) -> AsyncEngine:
     return create_engine(f"sqlite:///{tmp_path / 'users.db'}")
 
 
-async def test_migration_matches_the_model(engine) -> None:
+async def test_migration_matches_the_model(engine: AsyncEngine) -> None:
     await migrate(engine)
     await migrate(engine)  # running it again changes nothing
     async with engine.connect() as connection:
@@ -29,7 +30,7 @@ async def test_migration_matches_the_model(engine) -> None:
     assert differences == []
 
 
-async def test_migration_can_be_undone(engine) -> None:
+async def test_migration_can_be_undone(engine: AsyncEngine) -> None:
     await migrate(engine)
     async with engine.begin() as connection:
         await connection.run_sync(lambda sync: command.downgrade(alembic_config(sync), "base"))

@@ -8,10 +8,11 @@ export async function up(db: Kysely<any>): Promise<void> {
   const sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
   await db.schema
     .createTable("users")
-    // BIGINT identity on PostgreSQL; on SQLite only INTEGER PRIMARY KEY is the rowid.
+    // BIGINT identity on PostgreSQL; on SQLite, only INTEGER PRIMARY KEY is
+    // the rowid.
     .addColumn("id", sqlite ? "integer" : "bigint", (column) =>
       sqlite
-        ? column.primaryKey().autoIncrement() // never reuse the id of a deleted user
+        ? column.primaryKey().autoIncrement() // never reuse a deleted id
         : column.primaryKey().generatedByDefaultAsIdentity(),
     )
     .addColumn("email", "varchar(254)", (column) => column.notNull().unique())

@@ -1,4 +1,7 @@
-"""Alembic's entry point: run the migrations on the connection database.migrate() passes in."""
+"""Alembic's entry point.
+
+Runs the migrations on the connection that database.migrate() passes in.
+"""
 
 from alembic import context
 

@@ -11,7 +11,8 @@ down_revision = None
 def upgrade() -> None:
     op.create_table(
         "users",
-        # BIGINT identity on PostgreSQL; on SQLite only INTEGER PRIMARY KEY is the rowid.
+        # BIGINT identity on PostgreSQL; on SQLite only INTEGER PRIMARY KEY is
+        # the rowid.
         sa.Column(
             "id",
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),

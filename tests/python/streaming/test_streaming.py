@@ -6,34 +6,35 @@ in uvicorn on a background thread of this process (coverage still sees it) and t
 """
 
 import json
-import random
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
 import uvicorn
+from fastapi import FastAPI
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from examples.python.streaming.main import app, stats
+from examples.python.streaming import main as streaming
+from scripts.polling import eventually
 from scripts.servers import free_port
-from tests.polling import eventually
+from tests.chat import stalled_member
 
 
 @pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        yield client
+def app() -> FastAPI:
+    return streaming.app
 
 
 @pytest.fixture(scope="module")
 def chat_url() -> Iterator[str]:
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    server = uvicorn.Server(
+        uvicorn.Config(streaming.app, host="127.0.0.1", port=port, log_level="error")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -71,14 +72,14 @@ async def test_healthz_and_unknown_route(client: httpx.AsyncClient) -> None:
 
 def test_chat_relays_to_every_member_in_order(chat_url: str) -> None:
     with connect(chat_url) as alice, connect(chat_url) as bob:
-        assert eventually(lambda: stats["chat_members"] == 2)
+        assert eventually(lambda: streaming.stats["chat_members"] == 2)
         for n in range(5):
             alice.send(f"m{n}")
         for member in (alice, bob):
             assert [json.loads(member.recv(timeout=5))["text"] for _ in range(5)] == [
                 f"m{n}" for n in range(5)
             ]
-    assert eventually(lambda: stats["chat_members"] == 0)
+    assert eventually(lambda: streaming.stats["chat_members"] == 0)
 
 
 @pytest.mark.parametrize(("message", "code"), [("x" * 1001, 1009), (b"\x00", 1003)])
@@ -92,17 +93,17 @@ def test_chat_closes_on_bad_frames(chat_url: str, message: str | bytes, code: in
 
 
 def test_chat_drops_a_member_that_stops_reading(chat_url: str) -> None:
-    before = stats["chat_dropped"]
-    rng = random.Random(4)  # noqa: S311 - test data, not a secret
-    with connect(chat_url, max_queue=4) as slow, connect(chat_url) as fast:
-        assert eventually(lambda: stats["chat_members"] == 2)
-        for _ in range(20_000):
-            # Random text: uvicorn compresses messages, so repeated text would not fill buffers.
-            line = "".join(chr(rng.randrange(0x4E00, 0xA000)) for _ in range(1000))
-            fast.send(line)
-            assert json.loads(fast.recv(timeout=10))["text"] == line
-            if stats["chat_dropped"] > before:
+    before = streaming.stats["chat_dropped"]
+    line = "界" * streaming.MAX_TEXT  # the longest message the room accepts
+    with stalled_member(chat_url) as slow, connect(chat_url) as fast:
+        assert eventually(lambda: streaming.stats["chat_members"] == 2)
+        for _ in range(200):  # in batches, at most 12 MB; the drop comes sooner
+            for _ in range(20):
+                fast.send(line)
+            for _ in range(20):
+                assert json.loads(fast.recv(timeout=10))["text"] == line
+            if streaming.stats["chat_dropped"] > before:
                 break
-        assert stats["chat_dropped"] == before + 1
-        assert stats["chat_members"] == 1
+        assert streaming.stats["chat_dropped"] == before + 1
+        assert streaming.stats["chat_members"] == 1
         slow.socket.shutdown(socket.SHUT_RDWR)

@@ -3,17 +3,16 @@
 # --8<-- [start:tests]
 import httpx
 import pytest
+from fastapi import FastAPI
 
-from examples.python.hello.main import app
+from examples.python.hello import main as hello
 
 pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-async def client():
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        yield client
+def app() -> FastAPI:
+    return hello.app
 
 
 async def test_healthz_reports_ok(client: httpx.AsyncClient) -> None:
@@ -28,7 +27,9 @@ async def test_hello_greets_by_name(client: httpx.AsyncClient) -> None:
     assert response.json() == {"message": "Hello, Ada!"}
 
 
-async def test_hello_rejects_a_name_over_40_characters(client: httpx.AsyncClient) -> None:
+async def test_hello_rejects_a_name_over_40_characters(
+    client: httpx.AsyncClient,
+) -> None:
     response = await client.get("/hello", params={"name": "x" * 41})
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"

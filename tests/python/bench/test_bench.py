@@ -4,17 +4,16 @@ import time
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
-from examples.python.bench.main import app
+from examples.python.bench import main as bench
 
 pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-async def client():
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        yield client
+def app() -> FastAPI:
+    return bench.app
 
 
 @pytest.mark.parametrize(
@@ -29,7 +28,9 @@ async def client():
         ("/cpu/numpy", b'{"n":40,"trace":48100,"sum":1919722}'),
     ],
 )
-async def test_json_routes_send_exact_bytes(client: httpx.AsyncClient, path: str, body: bytes):
+async def test_json_routes_send_exact_bytes(
+    client: httpx.AsyncClient, path: str, body: bytes
+) -> None:
     response = await client.get(path)
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
@@ -37,13 +38,13 @@ async def test_json_routes_send_exact_bytes(client: httpx.AsyncClient, path: str
 
 
 @pytest.mark.parametrize("path", ["/io", "/io/sync"])
-async def test_io_routes_wait_for_the_upstream_delay(client: httpx.AsyncClient, path: str):
+async def test_io_routes_wait_for_the_upstream_delay(client: httpx.AsyncClient, path: str) -> None:
     began = time.perf_counter()
     await client.get(path)
     assert time.perf_counter() - began >= 0.019  # a timer never fires early
 
 
-async def test_file_route_sends_the_data_file(client: httpx.AsyncClient):
+async def test_file_route_sends_the_data_file(client: httpx.AsyncClient) -> None:
     response = await client.get("/file")
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/plain; charset=utf-8"
@@ -51,7 +52,7 @@ async def test_file_route_sends_the_data_file(client: httpx.AsyncClient):
     assert response.content.splitlines()[0] == b"0123456789abcdef" * 3 + b"0123456789abcde"
 
 
-async def test_unknown_route_is_a_404_problem(client: httpx.AsyncClient):
+async def test_unknown_route_is_a_404_problem(client: httpx.AsyncClient) -> None:
     response = await client.get("/json/")
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"

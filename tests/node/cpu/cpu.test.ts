@@ -1,5 +1,6 @@
-// In-process tests of the Node CPU example on a real port: the order in which a CPU request
-// and a later health check finish shows whether the work blocked the event loop.
+// In-process tests of the Node CPU example on a real port: the order in which a
+// CPU request and a later health check finish shows whether the work blocked
+// the event loop.
 import assert from "node:assert/strict";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -7,6 +8,7 @@ import { after, before, test } from "node:test";
 import request from "supertest";
 import { app } from "../../../examples/node/cpu/app.ts";
 import { burn } from "../../../examples/node/cpu/burn.ts";
+import { startExample } from "../helpers/run-example.ts";
 
 let server: Server;
 let base = "";
@@ -26,7 +28,8 @@ async function finishOrder(route: string): Promise<string[]> {
     assert.equal(res.status, 200);
     finished.push("work");
   });
-  await new Promise((resolve) => setTimeout(resolve, 500)); // the work request arrives first
+  // the work request arrives first
+  await new Promise((resolve) => setTimeout(resolve, 500));
   const health = fetch(`${base}/healthz`).then((res) => {
     assert.equal(res.status, 200);
     finished.push("healthz");
@@ -56,16 +59,43 @@ test("two offloaded jobs run in the pool at once and both answer", async () => {
   assert.ok(a.body.rounds > 0 && b.body.rounds > 0);
 });
 
-for (const value of ["0", "5001", "abc", ""]) {
+for (const value of ["0", "5001", "abc", "", undefined]) {
   for (const route of ["/naive", "/offloaded"]) {
     test(`${route}?ms=${JSON.stringify(value)} is a 422 problem`, async () => {
-      const res = await request(app).get(route).query({ ms: value }).expect(422);
-      assert.match(res.headers["content-type"] ?? "", /^application\/problem\+json/);
-      assert.equal(res.body.errors[0].parameter, "ms");
+      const res = await request(app)
+        .get(route)
+        .query(value === undefined ? {} : { ms: value })
+        .expect(422);
+      assert.match(
+        res.headers["content-type"] ?? "",
+        /^application\/problem\+json/,
+      );
+      assert.deepEqual(res.body, {
+        type: "/problems/validation-error",
+        title: "Unprocessable Content",
+        status: 422,
+        detail: "The request is invalid.",
+        errors: [
+          { parameter: "ms", detail: "must be an integer from 1 to 5000" },
+        ],
+      });
     });
   }
 }
 
 test("an unknown route is a 404 problem", async () => {
-  await request(app).get("/nope").expect(404, { type: "about:blank", title: "Not Found", status: 404 });
+  await request(app)
+    .get("/nope")
+    .expect(404, { type: "about:blank", title: "Not Found", status: 404 });
+});
+
+test("run directly, the file serves both routes, and SIGTERM ends it", async (t) => {
+  const server = await startExample("examples/node/cpu/app.ts");
+  t.after(() => server.stop());
+  for (const route of ["/naive", "/offloaded"]) {
+    const res = await fetch(`${server.url}${route}?ms=5`);
+    assert.equal(res.status, 200);
+    assert.equal((await res.json()).ms, 5);
+  }
+  assert.deepEqual(await server.stop(), { code: null, signal: "SIGTERM" });
 });

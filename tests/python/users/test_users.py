@@ -1,17 +1,21 @@
 """In-process tests of the Python users API (the contract suite covers both runtimes)."""
 
 import sqlite3
+from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from starlette.types import Message, Scope
 
 pytestmark = pytest.mark.anyio
 
 
 # --8<-- [start:tests]
 async def test_create_then_get(client: httpx.AsyncClient) -> None:
-    created = await client.post("/users", json={"email": "Ada@Example.com", "name": "Ada"})
+    body = {"email": "Ada@Example.com", "name": "Ada"}
+    created = await client.post("/users", json=body)
     assert created.status_code == 201
     user = created.json()
     assert user == {"id": 1, "email": "ada@example.com", "name": "Ada"}
@@ -72,7 +76,7 @@ async def test_query_errors_name_the_parameter(client: httpx.AsyncClient) -> Non
 
 
 async def test_a_body_without_a_length_is_still_limited(client: httpx.AsyncClient) -> None:
-    async def chunks():
+    async def chunks() -> AsyncIterator[bytes]:
         for _ in range(20):
             yield b"x" * 1024
 
@@ -113,15 +117,15 @@ async def test_the_request_id_is_kept_when_sane(client: httpx.AsyncClient) -> No
 
 async def test_a_websocket_scope_passes_through_the_middleware(app: FastAPI) -> None:
     # The middleware only acts on HTTP; anything else reaches the app untouched.
-    seen = []
+    seen: list[str] = []
 
-    async def receive() -> dict:
+    async def receive() -> Message:
         return {"type": "websocket.connect"}
 
-    async def send(message: dict) -> None:
+    async def send(message: Message) -> None:
         seen.append(message["type"])
 
-    scope = {"type": "websocket", "path": "/nope", "headers": [], "query_string": b""}
+    scope: Scope = {"type": "websocket", "path": "/nope", "headers": [], "query_string": b""}
     await app(scope, receive, send)
     assert seen == ["websocket.close"]
 
@@ -138,7 +142,7 @@ async def test_a_websocket_scope_passes_through_the_middleware(app: FastAPI) -> 
     ids=["nan", "truncated", "text-plain", "too-large", "control-character"],
 )
 async def test_create_rejects(
-    client: httpx.AsyncClient, request_args: dict, status: int, problem_type: str
+    client: httpx.AsyncClient, request_args: dict[str, Any], status: int, problem_type: str
 ) -> None:
     request_args.setdefault("headers", {"content-type": "application/json"})
     response = await client.post("/users", **request_args)
@@ -148,7 +152,9 @@ async def test_create_rejects(
 @pytest.mark.parametrize(
     ("body", "pointer"), [({}, ""), ({"name": None}, "/name")], ids=["empty", "null"]
 )
-async def test_update_rejects(client: httpx.AsyncClient, body: dict, pointer: str) -> None:
+async def test_update_rejects(
+    client: httpx.AsyncClient, body: dict[str, object], pointer: str
+) -> None:
     await client.post("/users", json={"email": "u@example.com", "name": "User"})
     response = await client.patch("/users/1", json=body)
     assert response.status_code == 422

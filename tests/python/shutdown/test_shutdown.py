@@ -5,39 +5,29 @@ The SIGTERM behaviour needs a real process; tests/contract/test_shutdown.py cove
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
-from examples.python.shutdown.main import app, stats
+from examples.python.shutdown import main as shutdown
+from tests.python.asgi import in_process
 
 pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-async def client(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[httpx.AsyncClient]:
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FastAPI:
     monkeypatch.setenv("DB_PATH", str(tmp_path / "jobs.db"))
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://test") as client,
-    ):
-        yield client
+    return shutdown.app
 
 
 async def test_a_job_is_written_and_the_lifespan_closes_the_database(tmp_path: Path) -> None:
     db_path = tmp_path / "jobs.db"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DB_PATH", str(db_path))
-        transport = httpx.ASGITransport(app=app)
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(transport=transport, base_url="http://test") as client,
-        ):
+        async with in_process(shutdown.app) as client:
             response = await client.get("/jobs", params={"ms": 5})
             assert response.json() == {"id": 1, "ms": 5}
             assert Path(f"{db_path}-wal").exists()  # open, in WAL mode
@@ -48,15 +38,15 @@ async def test_a_job_is_written_and_the_lifespan_closes_the_database(tmp_path: P
 
 
 async def test_a_cancelled_job_is_counted_as_interrupted(client: httpx.AsyncClient) -> None:
-    before = stats["interrupted"]
+    before = shutdown.stats["interrupted"]
     job = asyncio.create_task(client.get("/jobs", params={"ms": 5000}))
-    while stats["in_flight"] == 0:
+    while shutdown.stats["in_flight"] == 0:
         await asyncio.sleep(0.01)
     job.cancel()  # what uvicorn does to requests still running when the grace period ends
     with pytest.raises(asyncio.CancelledError):
         await job
-    assert stats["interrupted"] == before + 1
-    assert stats["in_flight"] == 0
+    assert shutdown.stats["interrupted"] == before + 1
+    assert shutdown.stats["in_flight"] == 0
     assert (await client.get("/stats")).json()["in_flight"] == 0
 
 

@@ -1,12 +1,18 @@
-// In-process tests of the Node.js bench servers: every route of Express, Fastify and
-// node:http answers the same status, Content-Type and bytes.
+// In-process tests of the Node.js bench servers: every route of Express,
+// Fastify and node:http answers the same status, Content-Type and bytes.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { after, test } from "node:test";
 import type { Response as AgentResponse } from "superagent";
 import request from "supertest";
 import { app as express } from "../../../examples/node/bench/app.ts";
 import { app as fastify } from "../../../examples/node/bench/fastify.ts";
 import { server as nodeHttp } from "../../../examples/node/bench/http.ts";
+import {
+  fileContent,
+  prepareFixtures,
+} from "../../../examples/node/bench/workloads.ts";
+import { scratchDir, startExample } from "../helpers/run-example.ts";
 
 const JSON_TYPE = "application/json";
 const EXPECTED: Record<string, string> = {
@@ -38,7 +44,10 @@ for (const [name, target] of Object.entries(servers)) {
     assert.equal(res.headers["content-type"], "text/plain; charset=utf-8");
     const content = res.body as Buffer;
     assert.equal(content.length, 16_384);
-    assert.equal(content.subarray(0, 64).toString(), `${"0123456789abcdef".repeat(4).slice(0, -1)}\n`);
+    assert.equal(
+      content.subarray(0, 64).toString(),
+      `${"0123456789abcdef".repeat(4).slice(0, -1)}\n`,
+    );
   });
 
   test(`${name} answers an unknown route with a 404 problem`, async () => {
@@ -59,8 +68,44 @@ for (const [name, target] of Object.entries(servers)) {
   });
 }
 
+test("prepareFixtures creates the data file and the database in an empty folder", (t) => {
+  const dir = scratchDir(t, "bench-fixtures");
+  const first = prepareFixtures(dir);
+  assert.deepEqual(readFileSync(first.dataFile), fileContent());
+  assert.equal(fileContent().length, 16_384);
+  assert.deepEqual(first.readUser(), {
+    id: 1,
+    name: "Ada Lovelace",
+    email: "ada@example.com",
+  });
+  // A second server (a cluster worker) finds both and reuses them.
+  assert.deepEqual(prepareFixtures(dir).readUser(), first.readUser());
+});
+
+for (const [file, env] of [
+  ["examples/node/bench/app.ts", {}],
+  ["examples/node/bench/fastify.ts", {}],
+  ["examples/node/bench/http.ts", {}],
+  ["examples/node/bench/cluster.ts", { BENCH_WORKERS: "1" }],
+] as const) {
+  test(`run directly, ${file} serves the workloads, and SIGTERM ends it`, async (t) => {
+    const dataDir = scratchDir(t, "bench-data");
+    const server = await startExample(file, {
+      BENCH_DATA_DIR: dataDir,
+      ...env,
+    });
+    t.after(() => server.stop());
+    const res = await fetch(`${server.url}/db`);
+    assert.equal(await res.text(), EXPECTED["/db"]);
+    assert.deepEqual(await server.stop(), { code: null, signal: "SIGTERM" });
+  });
+}
+
 // Keep the body as raw bytes, whatever the Content-Type says.
-function rawBody(res: AgentResponse, done: (err: Error | null, body: Buffer) => void) {
+function rawBody(
+  res: AgentResponse,
+  done: (err: Error | null, body: Buffer) => void,
+) {
   const chunks: Buffer[] = [];
   res.on("data", (chunk: Buffer) => chunks.push(chunk));
   res.on("end", () => done(null, Buffer.concat(chunks)));

@@ -1,11 +1,12 @@
 """In-process tests of the Python fan-out: httpx drives the app over ASGI, the upstream is real."""
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
-from examples.python.fanout.main import app
+from examples.python.fanout import main as fanout
 from tests.contract.upstream import SlowUpstream, slow_upstream
 
 pytestmark = pytest.mark.anyio
@@ -19,10 +20,8 @@ def upstream(monkeypatch: pytest.MonkeyPatch) -> Iterator[SlowUpstream]:
 
 
 @pytest.fixture
-async def client(upstream: SlowUpstream) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        yield client
+def app(upstream: SlowUpstream) -> FastAPI:
+    return fanout.app
 
 
 async def test_healthz(client: httpx.AsyncClient) -> None:

@@ -1,24 +1,19 @@
 """In-process tests of the Python CPU example, with the app's lifespan (and its pool) running."""
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
-from examples.python.cpu.main import app, burn
+from examples.python.cpu import main as cpu
 
 pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://test") as client,
-    ):
-        yield client
+def app() -> FastAPI:
+    return cpu.app
 
 
 async def finish_order(client: httpx.AsyncClient, route: str) -> list[str]:
@@ -38,7 +33,7 @@ async def finish_order(client: httpx.AsyncClient, route: str) -> list[str]:
 
 
 def test_burn_runs_for_the_requested_time() -> None:
-    assert burn(50) > 0
+    assert cpu.burn(50) > 0
 
 
 async def test_naive_work_holds_up_the_health_check(client: httpx.AsyncClient) -> None:

@@ -1,0 +1,182 @@
+// In-process tests of the Node fan-out: supertest drives the app, the upstream
+// is a real server.
+import assert from "node:assert/strict";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, before, beforeEach, test } from "node:test";
+import request from "supertest";
+import { app } from "../../../examples/node/fanout/app.ts";
+import { startExample } from "../helpers/run-example.ts";
+
+const state = {
+  delayMs: 200,
+  failing: "",
+  garbled: "",
+  inFlight: 0,
+  peak: 0,
+  abandoned: 0,
+};
+const upstream = http.createServer((req, res) => {
+  const name = (req.url ?? "/").slice(1);
+  if (name === state.failing) {
+    res.statusCode = 503;
+    res.end();
+    return;
+  }
+  if (name === state.garbled) {
+    res.end("{not json"); // a 200 whose body is not JSON
+    return;
+  }
+  state.inFlight += 1;
+  state.peak = Math.max(state.peak, state.inFlight);
+  const timer = setTimeout(
+    () => res.end(JSON.stringify({ source: name })),
+    state.delayMs,
+  );
+  res.on("close", () => {
+    state.inFlight -= 1;
+    if (!res.writableFinished) {
+      clearTimeout(timer);
+      state.abandoned += 1; // the caller hung up before the answer
+    }
+  });
+});
+
+before(async () => {
+  await new Promise<void>((resolve) =>
+    upstream.listen(0, "127.0.0.1", resolve),
+  );
+  const { port } = upstream.address() as AddressInfo;
+  process.env.UPSTREAM_URL = `http://127.0.0.1:${port}`;
+});
+after(() => {
+  upstream.closeAllConnections();
+  upstream.close();
+});
+beforeEach(() =>
+  Object.assign(state, {
+    delayMs: 200,
+    failing: "",
+    garbled: "",
+    peak: 0,
+    abandoned: 0,
+  }),
+);
+
+async function waitFor(
+  check: () => boolean,
+  timeoutMs: number,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return check();
+}
+
+test("GET /healthz reports ok", async () => {
+  await request(app).get("/healthz").expect(200, { status: "ok" });
+});
+
+test("GET /dashboard calls the three upstreams concurrently", async () => {
+  const res = await request(app).get("/dashboard").expect(200);
+  assert.deepEqual(Object.keys(res.body).sort(), [
+    "prices",
+    "reviews",
+    "stock",
+  ]);
+  assert.equal(state.peak, 3);
+});
+
+test("the deadline answers 504 and aborts the pending calls", async () => {
+  state.delayMs = 5000;
+  const res = await request(app).get("/dashboard?timeout_ms=100").expect(504);
+  assert.match(
+    res.headers["content-type"] ?? "",
+    /^application\/problem\+json/,
+  );
+  assert.deepEqual(res.body, {
+    type: "about:blank",
+    title: "Gateway Timeout",
+    status: 504,
+    detail: "upstreams took over 100 ms",
+  });
+  assert.ok(
+    await waitFor(() => state.abandoned === 3, 4000),
+    `abandoned ${state.abandoned}`,
+  );
+});
+
+test("one failing upstream is a 502 that names it and aborts the others", async () => {
+  Object.assign(state, { delayMs: 5000, failing: "reviews" });
+  const res = await request(app).get("/dashboard").expect(502);
+  assert.deepEqual(res.body, {
+    type: "about:blank",
+    title: "Bad Gateway",
+    status: 502,
+    detail: "upstream failed: reviews",
+  });
+  assert.ok(
+    await waitFor(() => state.abandoned === 2, 4000),
+    `abandoned ${state.abandoned}`,
+  );
+});
+
+test("an unreachable upstream is a 502", async () => {
+  const saved = process.env.UPSTREAM_URL;
+  process.env.UPSTREAM_URL = "http://127.0.0.1:9";
+  try {
+    const res = await request(app).get("/dashboard").expect(502);
+    assert.equal(res.body.detail, "upstream failed: prices, reviews, stock");
+  } finally {
+    process.env.UPSTREAM_URL = saved;
+  }
+});
+
+test("an upstream that answers something other than JSON is a 502 naming it", async () => {
+  Object.assign(state, { delayMs: 5000, garbled: "stock" });
+  const res = await request(app).get("/dashboard").expect(502);
+  assert.equal(res.body.detail, "upstream failed: stock");
+});
+
+for (const value of ["49", "5001", "abc", "1.5", ""]) {
+  test(`timeout_ms=${JSON.stringify(value)} is a 422 problem`, async () => {
+    const res = await request(app)
+      .get("/dashboard")
+      .query({ timeout_ms: value })
+      .expect(422);
+    assert.deepEqual(res.body, {
+      type: "/problems/validation-error",
+      title: "Unprocessable Content",
+      status: 422,
+      detail: "The request is invalid.",
+      errors: [
+        {
+          parameter: "timeout_ms",
+          detail: "must be an integer from 50 to 5000",
+        },
+      ],
+    });
+  });
+}
+
+test("an unknown route is a 404 problem", async () => {
+  await request(app)
+    .get("/nope")
+    .expect(404, { type: "about:blank", title: "Not Found", status: 404 });
+});
+
+test("run directly, the file calls the upstreams named by UPSTREAM_URL; SIGTERM ends it", async (t) => {
+  const server = await startExample("examples/node/fanout/app.ts", {
+    UPSTREAM_URL: process.env.UPSTREAM_URL as string,
+  });
+  t.after(() => server.stop());
+  const res = await fetch(`${server.url}/dashboard`);
+  assert.deepEqual(await res.json(), {
+    prices: { source: "prices" },
+    stock: { source: "stock" },
+    reviews: { source: "reviews" },
+  });
+  assert.deepEqual(await server.stop(), { code: null, signal: "SIGTERM" });
+});
