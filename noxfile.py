@@ -156,7 +156,10 @@ def topic_paths(names: list[str]) -> tuple[list[str], list[str]]:
 
 
 # 100 % of the lines of the Node.js examples, as of the Python ones (pyproject.toml).
+# Test files run 4 at a time: they mostly wait on servers, and Node's default on two
+# cores is one at a time.
 NODE_COVERAGE = [
+    "--test-concurrency=4",
     "--experimental-test-coverage",
     "--test-coverage-include=examples/node/**",
     "--test-coverage-lines=100",
@@ -188,8 +191,12 @@ def tests(session: nox.Session) -> None:
     if args:
         session.run("pytest", *args)
         return
-    session.run("node", "--test", *NODE_COVERAGE, "tests/node/**/*.test.ts")
-    session.run("pytest", "--cov", "--cov-report=term-missing:skip-covered")
+    node_topics = [f"tests/node/{name}/**/*.test.ts" for name in sorted(topics)]
+    session.run("node", "--test", *NODE_COVERAGE, *node_topics)
+    # The decision tool's tests (site code, not an example) run without coverage, which
+    # would slow its property tests several times over.
+    session.run("node", "--test", "tests/node/decide/**/*.test.ts")
+    session.run("pytest", "--cov", "--cov-report=term-missing:skip-covered", "-n", "auto")
 
 
 @nox.session

@@ -7,9 +7,10 @@ sessions that build or serve the site run this script after `npm ci`.
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
+
+from scripts.files import replace_if_changed
 
 ROOT = Path(__file__).resolve().parent.parent
 VENDOR_DIR = ROOT / "docs" / "assets" / "vendor"
@@ -35,7 +36,8 @@ def vendor_assets(
             raise FileNotFoundError(
                 f"{origin} is missing: run `npm ci` first (the nox sessions do this for you)"
             )
-        written.append(Path(shutil.copyfile(origin, target / name)))
+        replace_if_changed(target / name, origin.read_bytes())
+        written.append(target / name)
     return written
 
 

@@ -2,13 +2,42 @@
 
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
+import greenlet  # type: ignore[import-untyped]  # no py.typed in greenlet 3.5
 import pytest
 
 from scripts import doc_checks
 from scripts.bench.render import render as render_performance_pages
 from scripts.vendor_assets import vendor_assets
+
+# The main greenlet of every thread started during the run, kept until the run ends.
+THREAD_GREENLETS: list[object] = []
+
+
+def keep_thread_greenlet(frame: object, event: str, arg: object) -> None:
+    """Profile hook for new threads: keep the thread's main greenlet, then remove itself."""
+    THREAD_GREENLETS.append(greenlet.getcurrent())
+    sys.setprofile(None)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Stop coverage's greenlet tracing from hanging Python 3.11 when threads end.
+
+    With `concurrency = ["thread", "greenlet"]` (pyproject.toml), coverage's tracer in every
+    thread keeps its state in a WeakKeyDictionary keyed by the thread's main greenlet. When a
+    thread ends, greenlet frees that greenlet later, from a pending call on the main thread,
+    so the dictionary's weakref callback (Python code) runs inside the pending call. If one
+    more thread ends meanwhile, Python 3.11 loops forever on the first instruction of that
+    callback while a trace function is set: pytest at 100 % CPU with no output, most often
+    in the browser tests, whose site server starts and ends a thread per request. Python
+    3.12 does not loop. Holding every thread's main greenlet keeps greenlet from freeing any
+    of them in a pending call; it costs one small object per thread. The hook goes in
+    whether or not coverage runs yet: pytest-xdist's workers start it after this hook.
+    """
+    if sys.version_info < (3, 12):
+        threading.setprofile(keep_thread_greenlet)
 
 
 @pytest.fixture(scope="session")

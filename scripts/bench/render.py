@@ -18,6 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from scripts.files import replace_if_changed
+
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "data" / "bench" / "results.json"
 AGREEMENT_NAME = "agreement.json"  # beside the results file; see scripts/bench/compare.py
@@ -393,14 +395,15 @@ def render(results_file: Path = RESULTS, output: Path = OUTPUT) -> list[Path]:
         json.loads(agreement_file.read_text(encoding="utf-8")) if agreement_file.exists() else None
     )
     results = Results(json.loads(results_file.read_text(encoding="utf-8")), agreement)
+    rendered = fragments(results)
     output.mkdir(parents=True, exist_ok=True)
     for stale in output.iterdir():
-        stale.unlink()
+        if stale.name not in rendered:
+            stale.unlink(missing_ok=True)
     written = []
-    for name, content in fragments(results).items():
-        path = output / name
-        path.write_text(content, encoding="utf-8")
-        written.append(path)
+    for name, content in rendered.items():
+        replace_if_changed(output / name, content.encode("utf-8"))
+        written.append(output / name)
     return written
 
 

@@ -26,9 +26,11 @@ def test_every_number_on_the_page_is_data(
     assert figures.unexplained(shown, page_data) == []
 
 
-def test_the_servers_page_types_no_number(built_site: Path, page_data: dict[str, Any]) -> None:
+def test_the_bench_servers_page_types_no_number(
+    built_site: Path, page_data: dict[str, Any]
+) -> None:
     # Its code listings are tested files; its prose must not state a figure either.
-    page = built_site / "performance" / "servers" / "index.html"
+    page = built_site / "performance" / "bench" / "index.html"
     shown = figures.numbers_in(figures.visible_text(page.read_text(encoding="utf-8")))
     assert figures.unexplained(shown, page_data) == []
 

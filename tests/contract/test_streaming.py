@@ -168,7 +168,8 @@ def test_a_1000_character_message_is_accepted(client: httpx.Client) -> None:
 def test_chat_drops_a_member_that_stops_reading(client: httpx.Client) -> None:
     dropped_before = stats(client)["chat_dropped"]
     line = "界" * 1000  # 3 KB of UTF-8: the longest message the room accepts
-    with stalled_member(ws_url(client)) as slow, connect(ws_url(client)) as fast:
+    url = ws_url(client)
+    with stalled_member(url) as slow, connect(url) as fast:
         assert eventually(lambda: stats(client)["chat_members"] == 2)
         for _ in range(200):  # at most 12 MB in batches; the drop comes sooner
             for _ in range(20):

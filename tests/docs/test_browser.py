@@ -49,7 +49,7 @@ def test_page_makes_no_third_party_requests_and_no_errors(
 
 
 def test_choosing_nodejs_once_switches_every_tab(page: Page, site_url: str) -> None:
-    page.goto(site_url + "patterns/hello-and-health/")
+    page.goto(site_url + "patterns/hello/")
     tab_sets = page.locator(".tabbed-set")
     assert tab_sets.count() >= 4
     page.locator(".tabbed-labels label", has_text="Node.js").first.click()
@@ -68,7 +68,7 @@ def test_choosing_nodejs_once_switches_every_tab(page: Page, site_url: str) -> N
 def test_mermaid_diagram_is_drawn(page: Page, site_url: str) -> None:
     messages: list[ConsoleMessage] = []
     page.on("console", lambda message: messages.append(message))
-    page.goto(site_url, wait_until="networkidle")
+    page.goto(site_url + "contributing/", wait_until="networkidle")  # the pipeline diagram
     diagram = page.locator(".mermaid").first
     expect(diagram).to_be_visible()
     # Material draws into a closed shadow root: its size is what we can observe.
@@ -87,7 +87,7 @@ def test_search_finds_the_hello_page(page: Page, site_url: str) -> None:
 
 
 def test_code_blocks_have_a_copy_button(page: Page, site_url: str) -> None:
-    page.goto(site_url + "patterns/hello-and-health/")
+    page.goto(site_url + "patterns/hello/")
     # Material adds the buttons from JavaScript once the page has loaded.
     copy_buttons = page.locator("button[data-md-type='copy']")
     expect(copy_buttons.first).to_be_attached()
