@@ -1,6 +1,7 @@
-"""The Decide pages' static tables are rendered from the decision tool's data files."""
+"""The decision tool's tables, counts and scenarios are rendered from its data files."""
 
 import re
+from typing import Any
 
 import markdown
 import pytest
@@ -10,46 +11,100 @@ from scripts.decision_table import DecisionTableExtension
 
 DATA = decision_table.load("decision.json")
 SCENARIOS = decision_table.load("scenarios.json")["scenarios"]
+DOCS = decision_table.ROOT / "docs"
 
 
 def render(text: str) -> str:
-    return markdown.markdown(text, extensions=["tables", "attr_list", DecisionTableExtension()])
+    extensions: list[Any] = ["tables", "attr_list", "md_in_html", DecisionTableExtension()]
+    return markdown.markdown(text, extensions=extensions)
 
 
-def test_the_decide_pages_use_the_generated_blocks() -> None:
-    pages = decision_table.ROOT / "docs" / "decide"
-    index = (pages / "index.md").read_text(encoding="utf-8")
-    for block in ("bands", "criteria", "questions"):
+def rows(html: str) -> list[str]:
+    return re.findall(r"<tr>(.*?)</tr>", html, re.S)
+
+
+def test_the_pages_use_the_generated_blocks() -> None:
+    index = (DOCS / "decide" / "index.md").read_text(encoding="utf-8")
+    for block in ("rules", "criteria", "questions"):
         assert f"\n[[decide:{block}]]\n" in index
-    assert "\n[[decide:scenarios]]\n" in (pages / "scenarios.md").read_text(encoding="utf-8")
+    scenarios = (DOCS / "decide" / "scenarios.md").read_text(encoding="utf-8")
+    assert "\n[[decide:scenarios]]\n" in scenarios
+    assert "\n[[decide:changed]]\n" in scenarios
+    assert "\n[[decide:glance root=.]]\n" in (DOCS / "index.md").read_text(encoding="utf-8")
+    answer = (DOCS / "start" / "answer.md").read_text(encoding="utf-8")
+    assert "\n[[decide:glance root=..]]\n" in answer
 
 
-def test_criteria_table_has_every_criterion_with_weight_and_backing_pages() -> None:
+def test_the_pages_generate_their_counts_instead_of_typing_them() -> None:
+    # The 60-second answer once said "one of four things below" above six rows.
+    number = r"\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b"
+    counted = r"(criteria|conditions|things|questions|scenarios|others|rows)"
+    for page in ("index.md", "start/answer.md", "decide/index.md", "decide/scenarios.md"):
+        text = (DOCS / page).read_text(encoding="utf-8")
+        typed = re.findall(rf"{number}(?: \w+)? {counted}", text, re.I)
+        assert typed == [], f"{page} types a count: {typed}"
+    answer = render((DOCS / "start" / "answer.md").read_text(encoding="utf-8"))
+    count = decision_table.in_words(len(DATA["criteria"]))
+    assert f"Of the {count} criteria in the table below" in " ".join(answer.split())
+    assert len(rows(answer.split('class="decide-glance"')[1])) == len(DATA["criteria"]) + 1
+
+
+def test_the_prose_names_the_criteria_that_weigh_as_much_as_skills() -> None:
+    # The home page and the 60-second answer say that existing code and single-ecosystem
+    # libraries weigh as much as the team's skills; this holds them to the data.
+    heaviest = max(c["weight"] for c in DATA["criteria"])
+    assert [c["id"] for c in DATA["criteria"] if c["weight"] == heaviest] == [
+        "skills",
+        "existing",
+        "libs",
+    ]
+
+
+def test_criteria_table_has_every_criterion_with_its_sides_and_backing_pages() -> None:
     html = render("[[decide:criteria]]")
-    rows = re.findall(r"<tr>(.*?)</tr>", html, re.S)
-    assert len(rows) == len(DATA["criteria"]) + 1  # the header row
-    for row, criterion in zip(rows[1:], DATA["criteria"], strict=True):
+    found = rows(html)
+    assert len(found) == len(DATA["criteria"]) + 1  # the header row
+    for row, criterion in zip(found[1:], DATA["criteria"], strict=True):
         assert f"<td>{criterion['label']}</td>" in row
         assert f"<td>{criterion['weight']}</td>" in row
+        assert f"<td>{criterion['neutral_when']}</td>" in row
         for backing in criterion["backed_by"]:
             assert f'<a href="../{backing["page"]}">{backing["title"]}</a>' in row
 
 
-def test_questions_table_shows_each_answer_with_its_weighted_points() -> None:
+def test_questions_table_shows_what_each_answer_moves_or_why_it_is_neutral() -> None:
     html = render("[[decide:questions]]")
     options = [o for q in DATA["questions"] for o in q["options"]]
     assert html.count("<tr>") == len(options) + 1
     # "Python" for a Python team: effect 2 on Team skills, weight 3.
-    assert "<td>Python</td>\n<td>Team skills: Python +6</td>" in html
-    assert "Shape of the work per request: Node.js +4" in html
+    assert "<td>Python</td>\n<td>Python +6</td>" in html
+    assert "Feeds: Team skills, weight 3" in html
+    assert "<td>Node.js +4</td>" in html  # many long-lived connections
+    for option in options:
+        if option["effect"] == 0:
+            assert f"<td>neutral: {option['neutral']}</td>" in html
 
 
-def test_bands_state_the_thresholds_from_the_data() -> None:
-    html = render("[[decide:bands]]")
-    either = DATA["bands"]["either_at_most"]
-    assert f"from {-either} to +{either}" in html
-    for band in DATA["bands"]["runtime"]:
-        assert f"{band['confidence']} from {band['at_least']}" in html
+def test_rules_state_the_thresholds_from_the_data() -> None:
+    html = render("[[decide:rules]]")
+    rules = DATA["rules"]
+    assert f"Fewer than {decision_table.in_words(rules['min_answered'])} questions" in html
+    assert f"within {rules['either_at_most']} points" in html
+    assert f"by {rules['split_at']} points or more" in html
+    assert f"minus {rules['open_cost']} points for every question left open" in html
+    assert f"A margin of {rules['confidence']['high']} or more is high confidence" in html
+    assert html.count("<li>") == 5
+
+
+def test_glance_table_links_each_criterion_to_its_evidence_from_any_folder() -> None:
+    home = render("[[decide:glance root=.]]")
+    start = render("[[decide:glance root=..]]")
+    assert 'class="decide-glance"' in home
+    for criterion in DATA["criteria"]:
+        page = criterion["backed_by"][0]["page"]
+        assert f'<a href="{page}">' in home
+        assert f'<a href="../{page}">' in start
+    assert len(rows(home)) == len(DATA["criteria"]) + 1
 
 
 def test_every_scenario_is_rendered_with_its_expected_result_and_tool_link() -> None:
@@ -58,18 +113,41 @@ def test_every_scenario_is_rendered_with_its_expected_result_and_tool_link() -> 
     for scenario in SCENARIOS:
         expected = scenario["expected"]
         section = html.split(f'id="{scenario["id"]}"', 1)[1].split("<h2", 1)[0]
-        outcome = DATA["outcomes"][expected["recommendation"]]["label"]
-        assert f"{outcome}, {expected['confidence']} confidence" in section
-        for factor in expected["factors"]:
-            assert labels[factor] in section
+        verdict = decision_table.verdict_label(DATA, decision_table.scenario_key(expected))
+        if expected["confidence"]:
+            assert f"{verdict}, {expected['confidence']} confidence" in section
+        else:
+            assert f"{verdict}: no verdict and no confidence" in section
+        for side in ("python", "node"):
+            for criterion in expected[side]:
+                assert labels[criterion] in section
+        if expected["change"]:
+            target = decision_table.verdict_label(DATA, expected["change"]["to"])
+            assert f"would make it {target}" in section
         query = "&amp;".join(f"{k}={v}" for k, v in scenario["answers"].items())
         assert f'href="index.md?{query}"' in section
         assert f'href="#{scenario["id"]}"' in html  # listed in the index table
+        if "changed_from" in scenario:
+            assert "Changed from the first version of the tool" in section
 
 
-def test_other_lines_are_left_alone_and_unknown_blocks_fail() -> None:
+def test_the_changed_scenarios_are_listed_with_the_old_result() -> None:
+    html = render("[[decide:changed]]")
+    changed = [s for s in SCENARIOS if "changed_from" in s]
+    assert html.count("<li>") == len(changed)
+    for scenario in changed:
+        assert f'<a href="#{scenario["id"]}">{scenario["title"]}</a>' in html
+        assert f"{scenario['changed_from']['result']} before" in html
+
+
+def test_counts_are_replaced_inside_lines_and_other_tokens_fail_loudly() -> None:
+    html = render("We weigh [[decide:count:criteria]] criteria, [[decide:count:questions]] ways.")
+    count = decision_table.in_words(len(DATA["criteria"]))
+    assert html == f"<p>We weigh {count} criteria, {count} ways.</p>"
     assert render("Text with [[decide:criteria]] inline.") == (
         "<p>Text with [[decide:criteria]] inline.</p>"
     )
     with pytest.raises(ValueError, match="unknown decision block"):
         render("[[decide:nonsense]]")
+    with pytest.raises(ValueError, match="unknown decision count"):
+        render("[[decide:count:nonsense]]")

@@ -1,16 +1,33 @@
 // The Decide page's form and result. Loaded on every page (extra_javascript, type: module);
 // does nothing unless the page has the tool's root element, #decide-tool.
-import { encodeAnswers, parseAnswers, renderAdr, score } from "./scoring.js";
+//
+// Layout: opened with answers in the address (a shared link), the result comes first and
+// the questions fold away behind "Change answers"; opened without, the questions come
+// first, and a summary of the verdict sticks to the bottom of the screen while they are
+// in view, so the verdict is visible after the last answer without scrolling.
+import {
+  answerLabel,
+  changeLines,
+  describe,
+  encodeAnswers,
+  explainConfidence,
+  parseAnswers,
+  renderAdr,
+  score,
+  signed,
+  whatWouldChange,
+} from "./scoring.js";
 
 const DATA_URL = new URL("../../data/decision.json", import.meta.url);
 const TEMPLATE_URL = new URL("../../data/adr-template.txt", import.meta.url);
 const SITE_ROOT = new URL("../../../", import.meta.url);
 const ADR_FILE = "adr-backend-runtime.md";
 
-/** "compare/team.md" -> the built page's URL (directory URLs, as MkDocs writes them). */
+/** "compare/team.md#part" -> the built page's URL (directory URLs, as MkDocs writes them). */
 function pageUrl(page) {
-  const path = page.replace(/(^|\/)index\.md$/, "$1").replace(/\.md$/, "/");
-  return new URL(path, SITE_ROOT).href;
+  const [file, anchor] = page.split("#");
+  const path = file.replace(/(^|\/)index\.md$/, "$1").replace(/\.md$/, "/");
+  return new URL(path + (anchor ? `#${anchor}` : ""), SITE_ROOT).href;
 }
 
 function el(tag, attributes = {}, ...children) {
@@ -20,15 +37,42 @@ function el(tag, attributes = {}, ...children) {
   return node;
 }
 
+function links(backing) {
+  const list = el("span", { class: "decide-links" });
+  backing.forEach((item, index) => {
+    if (index) list.append(", ");
+    list.append(el("a", { href: pageUrl(item.page) }, item.title));
+  });
+  return list;
+}
+
 function buildForm(data, answers) {
+  const criteria = Object.fromEntries(data.criteria.map((c) => [c.id, c]));
   const form = el("form", { class: "decide-form" });
   for (const question of data.questions) {
-    const fieldset = el("fieldset", { "data-question": question.id }, el("legend", {}, question.label));
-    const choices = [{ id: "", label: "Not sure, or does not apply" }, ...question.options];
+    const criterion = criteria[question.criterion];
+    const fieldset = el("fieldset", { "data-question": question.id });
+    const feeds = `Feeds one criterion: ${criterion.label}, weight ${criterion.weight}.`;
+    fieldset.append(
+      el("legend", {}, question.label),
+      el("p", { class: "decide-feeds" }, feeds, question.help ? ` ${question.help}` : ""),
+    );
+    const choices = [{ id: "", label: "Not sure yet", effect: null }, ...question.options];
     for (const option of choices) {
       const input = el("input", { type: "radio", name: question.id, value: option.id });
       input.checked = (answers[question.id] ?? "") === option.id;
-      fieldset.append(el("label", {}, input, ` ${option.label}`));
+      let tag = "open";
+      if (option.effect !== null) tag = signed(data, option.effect * criterion.weight);
+      if (option.extends) tag += ", extends it";
+      fieldset.append(
+        el(
+          "label",
+          { class: "decide-option" },
+          input,
+          el("span", {}, option.label),
+          el("span", { class: "decide-tag" }, tag),
+        ),
+      );
     }
     form.append(fieldset);
   }
@@ -42,13 +86,69 @@ function readForm(form) {
   return answers;
 }
 
-function links(criterion) {
-  const list = el("span", { class: "decide-links" });
-  criterion.backed_by.forEach((backing, index) => {
-    if (index) list.append(", ");
-    list.append(el("a", { href: pageUrl(backing.page) }, backing.title));
-  });
-  return list;
+/** The two sides as a diverging bar chart: a table, readable without colour or bars. */
+function sidesChart(data, result, answers) {
+  const criteria = Object.fromEntries(data.criteria.map((c) => [c.id, c]));
+  const max = Math.max(...data.criteria.map((c) => 2 * c.weight));
+  const total = (side) =>
+    result.sides[side].reduce((sum, id) => sum + Math.abs(result.points[id]), 0);
+  const python = data.runtimes.python.label;
+  const node = data.runtimes.node.label;
+  const caption = `Points per criterion: ${python} ${total("python")}, ${node} ${total("node")}.`;
+  const body = el("tbody");
+  const order = [
+    ...[...result.sides.python, ...result.sides.node].sort(
+      (a, b) => Math.abs(result.points[b]) - Math.abs(result.points[a]),
+    ),
+    ...result.sides.neutral,
+    ...result.sides.open,
+  ];
+  for (const id of order) {
+    const criterion = criteria[id];
+    const question = data.questions.find((q) => q.criterion === id);
+    const option = question.options.find((o) => o.id === answers[question.id]);
+    const points = result.points[id];
+    const side = points > 0 ? "python" : points < 0 ? "node" : option ? "neutral" : "open";
+    const heading = el(
+      "th",
+      { scope: "row" },
+      el("a", { href: pageUrl(criterion.backed_by[0].page) }, criterion.label),
+      el("span", { class: "decide-answer" }, answerLabel(data, question.id, option?.id)),
+    );
+    const row = el("tr", { "data-criterion": id, "data-side": side, "data-points": points });
+    if (side === "neutral" || side === "open") {
+      const text = side === "open" ? "not answered" : `neutral: ${option.neutral}`;
+      row.append(heading, el("td", { colspan: "2", class: "decide-still" }, text));
+    } else {
+      const bar = el("span", { class: `decide-bar decide-bar--${side}` });
+      bar.style.setProperty("--share", String(Math.abs(points) / max));
+      // "+6" in the column "Towards Python": the column says the side, the text the points.
+      const label = el("span", { class: "decide-points" }, `+${Math.abs(points)}`);
+      const cell = (mine) => {
+        const content = mine === side ? [bar, label] : [];
+        return el("td", { class: `decide-cell decide-cell--${mine}` }, ...content);
+      };
+      row.append(heading, cell("python"), cell("node"));
+    }
+    body.append(row);
+  }
+  return el(
+    "table",
+    { class: "decide-chart" },
+    el("caption", {}, caption),
+    el(
+      "thead",
+      {},
+      el(
+        "tr",
+        {},
+        el("th", { scope: "col" }, "Criterion and your answer"),
+        el("th", { scope: "col", class: "decide-head--python" }, `Towards ${python}`),
+        el("th", { scope: "col", class: "decide-head--node" }, `Towards ${node}`),
+      ),
+    ),
+    body,
+  );
 }
 
 async function copyText(text) {
@@ -76,30 +176,43 @@ function download(text) {
   setTimeout(() => URL.revokeObjectURL(url), 0);
 }
 
-function renderResult(container, data, template, answers) {
+function verdictLine(data, result) {
+  const words = describe(data, result);
+  const verdict = el("strong", { "data-field": "verdict" }, words.label);
+  const line = el("p", { class: "decide-verdict" }, verdict);
+  if (result.confidence) {
+    const confidence = `${result.confidence} confidence`;
+    const attributes = { class: "decide-confidence", "data-field": "confidence" };
+    line.append(" ", el("span", attributes, confidence));
+  }
+  return line;
+}
+
+function renderResult(section, data, template, answers, openAnswers) {
   const result = score(data, answers);
-  const byId = Object.fromEntries(data.criteria.map((criterion) => [criterion.id, criterion]));
-  const answered = Object.keys(answers).length;
+  const words = describe(data, result);
+  const criteria = Object.fromEntries(data.criteria.map((c) => [c.id, c]));
+  const changes = whatWouldChange(data, answers);
   const link = location.href;
   const adr = renderAdr(template, data, answers, result, {
     date: new Date().toISOString().slice(0, 10),
     link,
+    changes,
   });
+  section.dataset.outcome = result.outcome;
+  section.dataset.runtime = result.runtime ?? "";
+  section.dataset.confidence = result.confidence ?? "";
 
-  container.dataset.recommendation = result.recommendation;
-  container.dataset.confidence = result.confidence;
-  const factorList = el("ol", { class: "decide-factors" });
-  for (const id of result.factors) {
-    const text = `${byId[id].label}, ${Math.abs(result.points[id])} points. Read: `;
-    factorList.append(el("li", { "data-criterion": id }, text, links(byId[id])));
-  }
-  if (!result.factors.length) factorList.append(el("li", {}, "No answer pulls either way."));
-  const riskSource = result.riskFrom ? byId[result.riskFrom] : null;
+  const change = el("a", { href: "#decide-answers", class: "decide-change" }, "Change answers");
+  change.addEventListener("click", (event) => {
+    event.preventDefault();
+    openAnswers();
+  });
   const status = el("p", { class: "decide-status", role: "status" });
   const say = (message) => (status.textContent = message);
-
-  const button = (action, label, onClick, extraClass = "") => {
-    const attributes = { type: "button", class: `md-button ${extraClass}`, "data-action": action };
+  const button = (action, label, onClick, primary = false) => {
+    const attributes = { type: "button", "data-action": action };
+    attributes.class = `md-button decide-button${primary ? " md-button--primary" : ""}`;
     const node = el("button", attributes, label);
     node.addEventListener("click", onClick);
     return node;
@@ -107,27 +220,65 @@ function renderResult(container, data, template, answers) {
   const copyLink = button("copy-link", "Copy link", async () =>
     say((await copyText(link)) ? "Link copied." : "Copy failed: copy the address bar instead."),
   );
+  const answered = `${result.answered} of ${data.questions.length} questions answered.`;
+  const parts = [
+    el("h2", { class: "decide-heading", id: "decide-result-heading" }, "Your result"),
+    verdictLine(data, result),
+    el("p", { "data-field": "headline" }, words.headline),
+    el("p", { class: "decide-meta" }, el("span", {}, answered), " ", change),
+  ];
+  if (result.outcome === "none") {
+    section.replaceChildren(...parts, el("p", { class: "decide-actions" }, copyLink), status);
+    return result;
+  }
+
+  const risk = el("p", { "data-field": "risk" }, result.risk);
+  const backing = result.riskFrom ? [...criteria[result.riskFrom].backed_by] : [];
+  if (result.outcome === "split") backing.push(...data.split_backed_by);
+  if (backing.length) risk.append(" Read: ", links(backing), ".");
+  const changeList = el("ul", { "data-field": "change" });
+  for (const line of changeLines(data, changes)) changeList.append(el("li", {}, line));
+  if (!changes.length) {
+    changeList.append(el("li", {}, "No change of one or two answers changes it."));
+  }
   const copyAdr = button("copy-adr", "Copy ADR", async () =>
     say((await copyText(adr)) ? "ADR copied as Markdown." : "Copy failed: use Download ADR."),
   );
-  const save = button("download-adr", "Download ADR", () => download(adr), "md-button--primary");
-
-  container.replaceChildren(
-    el(
-      "p",
-      { class: "decide-verdict" },
-      el("strong", { "data-field": "recommendation" }, data.outcomes[result.recommendation].label),
-      el("span", { "data-field": "confidence" }, ` (${result.confidence} confidence)`),
-    ),
-    el("p", { class: "decide-answered" }, `${answered} of ${data.questions.length} questions answered.`),
-    el("h3", {}, "What decided it"),
-    factorList,
+  const save = button("download-adr", "Download ADR", () => download(adr), true);
+  section.replaceChildren(
+    ...parts,
+    el("p", { class: "decide-why-confidence" }, explainConfidence(data, result)),
+    el("h3", {}, "What pulls each way"),
+    el("div", { class: "decide-chart-wrap" }, sidesChart(data, result, answers)),
     el("h3", {}, "Main risk of this choice"),
-    el("p", { "data-field": "risk" }, result.risk, ...(riskSource ? [" Read: ", links(riskSource)] : [])),
+    risk,
+    el("h3", {}, "What would change this answer"),
+    changeList,
     el("p", { class: "decide-actions" }, copyLink, " ", copyAdr, " ", save),
     status,
-    el("details", {}, el("summary", {}, "Preview the ADR"), el("pre", { "data-field": "adr" }, adr)),
+    el(
+      "details",
+      { class: "decide-adr" },
+      el("summary", {}, "Preview the ADR"),
+      el("pre", { "data-field": "adr" }, adr),
+    ),
   );
+  return result;
+}
+
+function renderSummary(bar, data, result) {
+  const words = describe(data, result);
+  const text = el("span", { class: "decide-summary__text" });
+  if (result.outcome === "none") {
+    const needed = data.rules.min_answered - result.answered;
+    const more = `${needed} more ${needed === 1 ? "answer" : "answers"} for a verdict.`;
+    text.append(el("strong", {}, words.label), `: ${more}`);
+    bar.replaceChildren(text);
+    return;
+  }
+  const verdict = el("strong", { "data-field": "verdict" }, words.label);
+  text.append(verdict, ` ${result.confidence} confidence.`);
+  bar.replaceChildren(text, " ", el("a", { href: "#decide-result" }, "See why"));
 }
 
 async function fetchOk(url) {
@@ -141,16 +292,42 @@ async function start(root) {
     fetchOk(DATA_URL).then((response) => response.json()),
     fetchOk(TEMPLATE_URL).then((response) => response.text()),
   ]);
-  const form = buildForm(data, parseAnswers(data, location.search));
-  const result = el("section", { class: "decide-result", "aria-live": "polite" });
+  const initial = parseAnswers(data, location.search);
+  const fromLink = Object.keys(initial).length > 0;
+  const form = buildForm(data, initial);
+  const summary = el("div", { class: "decide-summary", "aria-live": "polite" });
+  const heading = el("summary", { class: "decide-answers__summary" });
+  const answersBox = el(
+    "details",
+    { class: "decide-answers", id: "decide-answers" },
+    heading,
+    form,
+    summary,
+  );
+  answersBox.open = !fromLink;
+  const result = el("section", {
+    class: "decide-result",
+    id: "decide-result",
+    "aria-labelledby": "decide-result-heading",
+  });
+  const openAnswers = () => {
+    answersBox.open = true;
+    answersBox.scrollIntoView({ block: "start" });
+    const current = form.querySelector("input:checked") ?? form.querySelector("input");
+    current.focus({ preventScroll: true });
+  };
   const update = () => {
     const answers = readForm(form);
     const query = encodeAnswers(data, answers);
-    history.replaceState(null, "", `${location.pathname}${query ? `?${query}` : ""}${location.hash}`);
-    renderResult(result, data, template, answers);
+    const search = query ? `?${query}` : "";
+    history.replaceState(null, "", `${location.pathname}${search}${location.hash}`);
+    const scored = renderResult(result, data, template, answers, openAnswers);
+    renderSummary(summary, data, scored);
+    heading.textContent = `Questions: ${scored.answered} of ${data.questions.length} answered`;
   };
   form.addEventListener("change", update);
-  root.replaceChildren(form, result);
+  root.replaceChildren(...(fromLink ? [result, answersBox] : [answersBox, result]));
+  root.classList.toggle("decide-tool--result-first", fromLink);
   root.hidden = false;
   update();
 }
@@ -159,7 +336,8 @@ const root = document.getElementById("decide-tool");
 if (root) {
   start(root).catch((error) => {
     root.hidden = false;
-    root.textContent = "The decision tool could not load its data; the tables below hold the same rules.";
+    root.textContent =
+      "The decision tool could not load its data; the tables below hold the same rules.";
     console.error(error);
   });
 }
