@@ -196,7 +196,10 @@ def tests(session: nox.Session) -> None:
     # The decision tool's tests (site code, not an example) run without coverage, which
     # would slow its property tests several times over.
     session.run("node", "--test", "tests/node/decide/**/*.test.ts")
-    session.run("pytest", "--cov", "--cov-report=term-missing:skip-covered", "-n", "auto")
+    # --durations: the slowest tests, to keep the whole run short.
+    session.run(
+        "pytest", "--cov", "--cov-report=term-missing:skip-covered", "-n", "auto", "--durations=15"
+    )
 
 
 @nox.session
