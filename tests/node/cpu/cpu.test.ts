@@ -8,6 +8,7 @@ import { after, before, test } from "node:test";
 import request from "supertest";
 import { app } from "../../../examples/node/cpu/app.ts";
 import { burn } from "../../../examples/node/cpu/burn.ts";
+import { assertValidationProblem } from "../helpers/problems.ts";
 import { startExample } from "../helpers/run-example.ts";
 
 let server: Server;
@@ -66,19 +67,9 @@ for (const value of ["0", "5001", "abc", "", undefined]) {
         .get(route)
         .query(value === undefined ? {} : { ms: value })
         .expect(422);
-      assert.match(
-        res.headers["content-type"] ?? "",
-        /^application\/problem\+json/,
-      );
-      assert.deepEqual(res.body, {
-        type: "/problems/validation-error",
-        title: "Unprocessable Content",
-        status: 422,
-        detail: "The request is invalid.",
-        errors: [
-          { parameter: "ms", detail: "must be an integer from 1 to 5000" },
-        ],
-      });
+      assertValidationProblem(res, [
+        { parameter: "ms", detail: "must be an integer from 1 to 5000" },
+      ]);
     });
   }
 }

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, type TestContext, test } from "node:test";
 import request from "supertest";
+import { assertValidationProblem } from "../helpers/problems.ts";
 import { scratchDir, startExample } from "../helpers/run-example.ts";
 
 const dbPath = join(mkdtempSync(join(tmpdir(), "shutdown-")), "jobs.db");
@@ -25,19 +26,9 @@ test("a job is written to the database", async () => {
 for (const query of ["?ms=0", "?ms=10001", "?ms=abc", ""]) {
   test(`GET /jobs${query} is a 422 problem`, async () => {
     const res = await request(app).get(`/jobs${query}`).expect(422);
-    assert.match(
-      res.headers["content-type"] ?? "",
-      /^application\/problem\+json/,
-    );
-    assert.deepEqual(res.body, {
-      type: "/problems/validation-error",
-      title: "Unprocessable Content",
-      status: 422,
-      detail: "The request is invalid.",
-      errors: [
-        { parameter: "ms", detail: "must be an integer from 1 to 10000" },
-      ],
-    });
+    assertValidationProblem(res, [
+      { parameter: "ms", detail: "must be an integer from 1 to 10000" },
+    ]);
   });
 }
 

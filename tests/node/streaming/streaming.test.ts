@@ -8,6 +8,7 @@ import { after, before, test } from "node:test";
 import request from "supertest";
 import { WebSocket } from "ws";
 import { app, attachChat } from "../../../examples/node/streaming/app.ts";
+import { assertValidationProblem } from "../helpers/problems.ts";
 import { startExample } from "../helpers/run-example.ts";
 
 let server: Server;
@@ -140,20 +141,10 @@ test("SSE stops producing for a client that stops reading, and notices it leave"
 
 test("SSE bad parameters are a 422 problem naming each one", async () => {
   const res = await request(app).get("/events?count=0&pad=x").expect(422);
-  assert.match(
-    res.headers["content-type"] ?? "",
-    /^application\/problem\+json/,
-  );
-  assert.deepEqual(res.body, {
-    type: "/problems/validation-error",
-    title: "Unprocessable Content",
-    status: 422,
-    detail: "The request is invalid.",
-    errors: [
-      { parameter: "count", detail: "out of range or not an integer" },
-      { parameter: "pad", detail: "out of range or not an integer" },
-    ],
-  });
+  assertValidationProblem(res, [
+    { parameter: "count", detail: "out of range or not an integer" },
+    { parameter: "pad", detail: "out of range or not an integer" },
+  ]);
 });
 
 test("chat relays every message to every member in order", async () => {
