@@ -188,8 +188,11 @@ def launched(
                 stop(process)
                 output.seek(0)
                 printed = output.read().decode(errors="replace")
-                why = f"exited with status {status}" if status is not None else "was not ready"
-                why += f" within {timeout} s" if status is None else ""
+                why = (
+                    f"exited with status {status}"
+                    if status is not None
+                    else f"was not ready within {timeout} s"
+                )
                 raise ServerStartError(f"{' '.join(command)}: server {why}\n{printed}")
             yield RunningServer(process, base_url, output.fileno())
         finally:
