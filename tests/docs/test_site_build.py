@@ -25,12 +25,7 @@ def page_text(site: Path, page: Path) -> str:
 
 
 def section_lines(file: Path, section: str | None) -> list[str]:
-    lines = file.read_text(encoding="utf-8").splitlines()
-    if section is not None:
-        start = next(i for i, line in enumerate(lines) if f"[start:{section}]" in line)
-        end = next(i for i, line in enumerate(lines) if f"[end:{section}]" in line)
-        lines = lines[start + 1 : end]
-    return [line.strip() for line in lines if line.strip() and "--8<--" not in line]
+    return [line.strip() for line in doc_checks.section_text(file, section) if line.strip()]
 
 
 def test_mermaid_is_served_from_the_site(built_site: Path) -> None:
