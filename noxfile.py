@@ -198,7 +198,14 @@ def tests(session: nox.Session) -> None:
     session.run("node", "--test", "tests/node/decide/**/*.test.ts")
     # --durations: the slowest tests, to keep the whole run short.
     session.run(
-        "pytest", "--cov", "--cov-report=term-missing:skip-covered", "-n", "auto", "--durations=15"
+        "pytest",
+        "--cov",
+        "--cov-report=term-missing:skip-covered",
+        "-n",
+        "auto",
+        "--dist",
+        "worksteal",  # an idle worker takes tests from a busy one: no long tail
+        "--durations=15",
     )
 
 
