@@ -4,6 +4,7 @@
 
 // --8<-- [start:problem-details]
 import { STATUS_CODES } from "node:http";
+import { parse } from "node:querystring";
 import type { NextFunction, Request, Response } from "express";
 import type { z } from "zod";
 
@@ -86,6 +87,31 @@ export function zodErrors(
   });
 }
 
+/** Express's "query parser": every parameter, as Starlette keeps them; Node's
+ * own parser drops all after the first 1000. */
+export function everyParameter(query: string) {
+  return parse(query, "&", "=", { maxKeys: 0 });
+}
+
+/** A query parameter given twice is ambiguous: a 422, as in the Python twin
+ * (Express alone would hand the route an array). */
+export function noRepeatedParameters(
+  req: Request,
+  _res: Response,
+  next: NextFunction,
+): void {
+  const repeated = Object.keys(req.query)
+    .filter((name) => Array.isArray(req.query[name]))
+    .sort();
+  if (repeated.length > 0) {
+    const detail = "must be given once";
+    throw validationProblem(
+      repeated.map((parameter) => ({ parameter, detail })),
+    );
+  }
+  next();
+}
+
 export function methodNotAllowed(allow: string) {
   return (_req: Request, res: Response) => {
     res.set("Allow", allow);
@@ -97,6 +123,8 @@ export function methodNotAllowed(allow: string) {
 export function notFound(_req: Request, res: Response): void {
   sendProblem(res, new Problem(404));
 }
+
+export const ENCODING_DETAIL = "Send the body without a Content-Encoding.";
 
 type ErrorLog = { error(fields: object, message: string): void };
 
@@ -110,11 +138,27 @@ export function errorHandler(logger: ErrorLog = console) {
     _next: NextFunction,
   ) => {
     if (error instanceof Problem) return sendProblem(res, error);
+    // A path segment that is not percent-encoded UTF-8 (/users/%FF): Express
+    // cannot decode it; it names nothing, a 404 as in the Python twin.
+    if (error instanceof URIError) return sendProblem(res, new Problem(404));
+    const { type, limit, status } = (error ?? {}) as {
+      type?: string;
+      limit?: number;
+      status?: number;
+    };
     // express.raw() rejects a body over its limit with this type.
-    const { type, limit } = (error ?? {}) as { type?: string; limit?: number };
     if (type === "entity.too.large") {
       const detail = `The body must not exceed ${limit} bytes.`;
       return sendProblem(res, new Problem(413, { detail }));
+    }
+    // ... and a compressed body (inflate: false) with this one.
+    if (type === "encoding.unsupported") {
+      res.set("Accept-Encoding", "identity"); // RFC 7694
+      return sendProblem(res, new Problem(415, { detail: ENCODING_DETAIL }));
+    }
+    // Express's other client errors (an aborted body, ...) keep their status.
+    if (status !== undefined && status >= 400 && status < 500) {
+      return sendProblem(res, new Problem(status));
     }
     const fields = { err: error, request_id: res.locals.requestId };
     logger.error(fields, "unhandled error");

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PROBLEM_JSON = "application/problem+json"
 TITLES = {
@@ -90,27 +91,71 @@ def validation_problem(exc: RequestValidationError) -> Problem:
     return problem
 
 
+def no_repeated_parameters(request: Request) -> None:
+    """A query parameter given twice is ambiguous: a 422, as in the Node twin
+    (FastAPI alone would keep the last value).
+    """
+    query = request.query_params
+    if repeated := sorted(
+        {name for name in query if len(query.getlist(name)) > 1}
+    ):
+        problem = Problem(
+            422,
+            type="/problems/validation-error",
+            detail="The request is invalid.",
+        )
+        for name in repeated:
+            problem.errors.append(
+                {"parameter": name, "detail": "must be given once"}
+            )
+        raise problem
+
+
 METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 
 
 def allowed_methods(request: Request) -> str:
     # Starlette's own Allow header names the methods of the first route that
     # matched the path only; RFC 9110 wants every method the resource
-    # supports, so ask every route.
-    return ", ".join(
-        method
-        for method in METHODS
-        if any(
+    # supports, so ask every route. HEAD goes wherever GET does.
+    def allowed(method: str) -> bool:
+        method = "GET" if method == "HEAD" else method
+        return any(
             route.matches({**request.scope, "method": method})[0] is Match.FULL
             for route in request.app.router.routes
         )
-    )
+
+    return ", ".join(method for method in METHODS if allowed(method))
+
+
+class HeadLikeGet:
+    """Answer HEAD as GET without the body (RFC 9110, 9.3.2), as Express
+    does: FastAPI's routes answer only the methods they name.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(
+        self, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            return await self.app(scope, receive, send)
+
+        async def send_headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
 
 
 def install(app: FastAPI) -> None:
     """Answer problems, bad input (422), unknown routes (404), wrong
-    methods (405) and crashes (500).
+    methods (405; HEAD as GET) and crashes (500).
     """
+
+    app.add_middleware(HeadLikeGet)
 
     @app.exception_handler(Problem)
     async def on_problem(request: Request, exc: Problem) -> JSONResponse:

@@ -72,14 +72,14 @@ def test_offloaded_cpu_work_keeps_the_health_check_prompt(
 
 
 # --8<-- [end:tests]
-@pytest.mark.parametrize("route", ["/naive", "/offloaded"])
-@pytest.mark.parametrize("value", ["0", "5001", "abc", "-1", ""])
-def test_work_size_out_of_bounds_is_a_422_problem(
-    client: httpx.Client, route: str, value: str
-) -> None:
-    response = client.get(route, params={"ms": value})
+def media_type(response: httpx.Response) -> str:
+    return response.headers["content-type"].split(";")[0].strip()
+
+
+def assert_validation_problem(response: httpx.Response, errors: list[dict[str, str]]) -> None:
+    """A 422 naming exactly these parameters (and, where given, these details)."""
     assert response.status_code == 422
-    assert response.headers["content-type"].startswith("application/problem+json")
+    assert media_type(response) == "application/problem+json"
     body = response.json()
     assert (body["type"], body["title"], body["status"], body["detail"]) == (
         "/problems/validation-error",
@@ -87,10 +87,122 @@ def test_work_size_out_of_bounds_is_a_422_problem(
         422,
         "The request is invalid.",
     )
-    assert [error["parameter"] for error in body["errors"]] == ["ms"]
+    assert [error["parameter"] for error in body["errors"]] == [e["parameter"] for e in errors]
+    for got, want in zip(body["errors"], errors, strict=True):
+        assert got["detail"] == want.get("detail", got["detail"])
+
+
+# `ms` exactly as it goes on the wire: digits only, 1 to 5000, no sign, no space
+# (%20, or + in a query), no fraction, no exponent, no underscore, no leading zero.
+BAD_MS = {
+    "zero": "0",
+    "over-5000": "5001",
+    "huge": "99999999999999999999",
+    "letters": "abc",
+    "negative": "-1",
+    "empty": "",
+    "plus-sign": "%2B5",
+    "leading-space": "%205",
+    "leading-space-as-plus": "+5",
+    "trailing-space": "5%20",
+    "trailing-newline": "5%0A",
+    "fraction": "5.0",
+    "underscore": "1_0",
+    "exponent": "1e2",
+    "leading-zero": "05",
+    "arabic-indic-digit": "%D9%A5",
+    "not-utf8": "%FF",
+}
+
+
+@pytest.mark.parametrize("route", ["/naive", "/offloaded"])
+@pytest.mark.parametrize("value", BAD_MS.values(), ids=BAD_MS.keys())
+def test_work_size_out_of_bounds_is_a_422_problem(
+    client: httpx.Client, route: str, value: str
+) -> None:
+    assert_validation_problem(client.get(f"{route}?ms={value}"), [{"parameter": "ms"}])
+
+
+@pytest.mark.parametrize("value", ["1", "9", "10", "99", "100", "999", "1000"])
+def test_work_size_boundaries_are_accepted(client: httpx.Client, value: str) -> None:
+    response = client.get(f"/naive?ms={value}")
+    assert response.status_code == 200
+    assert response.json()["ms"] == int(value)
 
 
 def test_missing_work_size_is_a_422_problem(client: httpx.Client) -> None:
-    response = client.get("/offloaded")
-    assert response.status_code == 422
-    assert response.json()["errors"][0]["parameter"] == "ms"
+    assert_validation_problem(client.get("/offloaded"), [{"parameter": "ms"}])
+
+
+@pytest.mark.parametrize(
+    ("target", "parameter"),
+    [("/naive?ms=1&ms=2", "ms"), ("/offloaded?ms=1&ms=1", "ms"), ("/healthz?x=1&x=2", "x")],
+)
+def test_a_repeated_parameter_is_a_422_problem(
+    client: httpx.Client, target: str, parameter: str
+) -> None:
+    response = client.get(target)
+    assert_validation_problem(response, [{"parameter": parameter, "detail": "must be given once"}])
+
+
+def test_every_parameter_counts_past_a_thousand(client: httpx.Client) -> None:
+    # Node's query parser keeps only 1000 parameters unless told otherwise.
+    others = "&".join(f"p{i}=1" for i in range(1000))
+    assert client.get(f"/naive?{others}&ms=1").json()["ms"] == 1
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"])
+@pytest.mark.parametrize("path", ["/healthz", "/naive?ms=1", "/offloaded?ms=1"])
+def test_wrong_method_is_405_with_allow(client: httpx.Client, method: str, path: str) -> None:
+    response = client.request(method, path)
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, HEAD"
+    assert media_type(response) == "application/problem+json"
+    assert response.json() == {"type": "about:blank", "title": "Method Not Allowed", "status": 405}
+
+
+@pytest.mark.parametrize(
+    ("target", "status"),
+    [
+        ("/healthz", 200),
+        ("/naive?ms=abc", 422),
+        ("/offloaded", 422),
+        ("/naive?ms=1&ms=2", 422),
+        ("/nope", 404),
+    ],
+)
+def test_head_answers_like_get_without_a_body(
+    client: httpx.Client, target: str, status: int
+) -> None:
+    get, head = client.get(target), client.head(target)
+    assert get.status_code == head.status_code == status
+    for header in ("content-type", "content-length"):
+        assert head.headers[header] == get.headers[header]
+    assert head.content == b""
+
+
+def test_head_runs_the_work_and_sends_no_body(client: httpx.Client) -> None:
+    # The body's round count varies, so only the status and type are compared.
+    head = client.head("/offloaded?ms=1")
+    assert head.status_code == 200
+    assert media_type(head) == "application/json"
+    assert head.content == b""
+
+
+@pytest.mark.parametrize("path", ["/nope", "/NAIVE", "/naive/", "/healthz/", "/%FF"])
+def test_unknown_route_is_a_404_problem(client: httpx.Client, path: str) -> None:
+    for method in ("GET", "POST"):
+        response = client.request(method, path)
+        assert response.status_code == 404
+        assert media_type(response) == "application/problem+json"
+        assert response.json() == {"type": "about:blank", "title": "Not Found", "status": 404}
+
+
+@pytest.mark.parametrize(
+    ("method", "target", "status"),
+    [("GET", "/nope?x=1&x=2", 404), ("POST", "/offloaded?ms=1&ms=2", 405)],
+)
+def test_route_and_method_are_checked_before_parameters(
+    client: httpx.Client, method: str, target: str, status: int
+) -> None:
+    assert client.request(method, target).status_code == status

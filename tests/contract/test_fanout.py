@@ -92,11 +92,14 @@ def test_one_failing_upstream_is_a_502_naming_it(
     assert upstream.wait_for(abandoned=2, timeout=4.0), f"abandoned: {upstream.abandoned}"
 
 
-@pytest.mark.parametrize("value", ["49", "5001", "abc", "1.5", ""])
-def test_timeout_out_of_bounds_is_a_422_problem(client: httpx.Client, value: str) -> None:
-    response = client.get("/dashboard", params={"timeout_ms": value})
+def media_type(response: httpx.Response) -> str:
+    return response.headers["content-type"].split(";")[0].strip()
+
+
+def assert_validation_problem(response: httpx.Response, errors: list[dict[str, str]]) -> None:
+    """A 422 naming exactly these parameters (and, where given, these details)."""
     assert response.status_code == 422
-    assert response.headers["content-type"].startswith("application/problem+json")
+    assert media_type(response) == "application/problem+json"
     body = response.json()
     assert (body["type"], body["title"], body["status"], body["detail"]) == (
         "/problems/validation-error",
@@ -104,10 +107,120 @@ def test_timeout_out_of_bounds_is_a_422_problem(client: httpx.Client, value: str
         422,
         "The request is invalid.",
     )
-    assert [error["parameter"] for error in body["errors"]] == ["timeout_ms"]
+    assert [error["parameter"] for error in body["errors"]] == [e["parameter"] for e in errors]
+    for got, want in zip(body["errors"], errors, strict=True):
+        assert got["detail"] == want.get("detail", got["detail"])
 
 
-def test_unknown_route_is_a_404_problem(client: httpx.Client) -> None:
-    response = client.get("/nope")
-    assert response.status_code == 404
-    assert response.json() == {"type": "about:blank", "title": "Not Found", "status": 404}
+# `timeout_ms` exactly as it goes on the wire: digits only, 50 to 5000, no sign,
+# no space (%20, or + in a query), no fraction, no exponent, no underscore, no
+# leading zero.
+BAD_TIMEOUTS = {
+    "under-50": "49",
+    "over-5000": "5001",
+    "huge": "99999999999999999999",
+    "letters": "abc",
+    "negative": "-50",
+    "empty": "",
+    "plus-sign": "%2B50",
+    "leading-space": "%2050",
+    "leading-space-as-plus": "+50",
+    "trailing-space": "50%20",
+    "fraction": "1.5",
+    "whole-fraction": "50.0",
+    "underscore": "5_0",
+    "exponent": "5e1",
+    "leading-zero": "050",
+    "not-utf8": "%FF",
+}
+
+
+@pytest.mark.parametrize("value", BAD_TIMEOUTS.values(), ids=BAD_TIMEOUTS.keys())
+def test_timeout_out_of_bounds_is_a_422_problem(client: httpx.Client, value: str) -> None:
+    response = client.get(f"/dashboard?timeout_ms={value}")
+    assert_validation_problem(response, [{"parameter": "timeout_ms"}])
+
+
+@pytest.mark.parametrize(
+    ("value", "status"), [("50", 504), ("99", 504), ("100", 504), ("999", 200), ("5000", 200)]
+)
+def test_timeout_boundaries_are_accepted(
+    client: httpx.Client, upstream: SlowUpstream, value: str, status: int
+) -> None:
+    upstream.reset(DELAY)  # under 500 ms the deadline passes first: a 504 naming it
+    response = client.get(f"/dashboard?timeout_ms={value}")
+    assert response.status_code == status
+    if status == 504:
+        assert response.json()["detail"] == f"upstreams took over {value} ms"
+
+
+@pytest.mark.parametrize(
+    ("target", "parameter"),
+    [
+        ("/dashboard?timeout_ms=100&timeout_ms=200", "timeout_ms"),
+        ("/dashboard?timeout_ms=100&timeout_ms=100", "timeout_ms"),
+        ("/healthz?x=1&x=2", "x"),
+    ],
+)
+def test_a_repeated_parameter_is_a_422_problem(
+    client: httpx.Client, target: str, parameter: str
+) -> None:
+    response = client.get(target)
+    assert_validation_problem(response, [{"parameter": parameter, "detail": "must be given once"}])
+
+
+def test_every_parameter_counts_past_a_thousand(client: httpx.Client) -> None:
+    # Node's query parser keeps only 1000 parameters unless told otherwise.
+    others = "&".join(f"p{i}=1" for i in range(1000))
+    response = client.get(f"/dashboard?{others}&timeout_ms=abc")
+    assert_validation_problem(response, [{"parameter": "timeout_ms"}])
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"])
+@pytest.mark.parametrize("path", ["/healthz", "/dashboard"])
+def test_wrong_method_is_405_with_allow(client: httpx.Client, method: str, path: str) -> None:
+    response = client.request(method, path)
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, HEAD"
+    assert media_type(response) == "application/problem+json"
+    assert response.json() == {"type": "about:blank", "title": "Method Not Allowed", "status": 405}
+
+
+@pytest.mark.parametrize(
+    ("target", "status"),
+    [
+        ("/healthz", 200),
+        ("/dashboard?timeout_ms=1000", 200),
+        ("/dashboard?timeout_ms=abc", 422),
+        ("/dashboard?timeout_ms=100&timeout_ms=100", 422),
+        ("/nope", 404),
+    ],
+)
+def test_head_answers_like_get_without_a_body(
+    client: httpx.Client, upstream: SlowUpstream, target: str, status: int
+) -> None:
+    upstream.reset(DELAY)
+    get, head = client.get(target), client.head(target)
+    assert get.status_code == head.status_code == status
+    for header in ("content-type", "content-length"):
+        assert head.headers[header] == get.headers[header]
+    assert head.content == b""
+
+
+@pytest.mark.parametrize("path", ["/nope", "/Dashboard", "/dashboard/", "/healthz/", "/%FF"])
+def test_unknown_route_is_a_404_problem(client: httpx.Client, path: str) -> None:
+    for method in ("GET", "POST"):
+        response = client.request(method, path)
+        assert response.status_code == 404
+        assert media_type(response) == "application/problem+json"
+        assert response.json() == {"type": "about:blank", "title": "Not Found", "status": 404}
+
+
+@pytest.mark.parametrize(
+    ("method", "target", "status"),
+    [("GET", "/nope?x=1&x=2", 404), ("POST", "/dashboard?timeout_ms=1&timeout_ms=2", 405)],
+)
+def test_route_and_method_are_checked_before_parameters(
+    client: httpx.Client, method: str, target: str, status: int
+) -> None:
+    assert client.request(method, target).status_code == status

@@ -52,29 +52,77 @@ def test_hello_rejects_bad_names(client: httpx.Client, name: str) -> None:
     assert all(error["detail"] for error in body["errors"])
 
 
-@pytest.mark.parametrize("path", ["/nope", "/hello/extra", "/HEALTHZ", "/healthz/"])
+@pytest.mark.parametrize(
+    "path", ["/nope", "/hello/extra", "/HEALTHZ", "/healthz/", "/HELLO", "/hello/", "/%FF"]
+)
 def test_unknown_route_is_404_problem(client: httpx.Client, path: str) -> None:
-    response = client.get(path)
-    assert response.status_code == 404
-    assert media_type(response) == "application/problem+json"
-    assert response.json() == NOT_FOUND
+    for method in ("GET", "POST"):
+        response = client.request(method, path)
+        assert response.status_code == 404
+        assert media_type(response) == "application/problem+json"
+        assert response.json() == NOT_FOUND
 
 
-@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"])
 @pytest.mark.parametrize("path", ["/hello", "/healthz"])
 def test_wrong_method_is_405_with_allow(client: httpx.Client, method: str, path: str) -> None:
     response = client.request(method, path)
     assert response.status_code == 405
-    assert response.headers["allow"] == "GET"
+    assert response.headers["allow"] == "GET, HEAD"
     assert media_type(response) == "application/problem+json"
     assert response.json() == {"type": "about:blank", "title": "Method Not Allowed", "status": 405}
 
 
-def test_repeated_name_is_a_documented_difference(client: httpx.Client, runtime: str) -> None:
-    # FastAPI reads the last value of a repeated query parameter; Express parses it into a
-    # list, which the Node version rejects. The Patterns page documents this difference.
-    response = client.get("/hello?name=a&name=b")
-    expected = {"python": (200, "Hello, b!"), "node": (422, None)}[runtime]
-    assert response.status_code == expected[0]
-    if expected[1] is not None:
-        assert response.json() == {"message": expected[1]}
+@pytest.mark.parametrize(
+    ("target", "status"),
+    [
+        ("/healthz", 200),
+        ("/hello?name=Ada", 200),
+        ("/hello?name=", 422),
+        ("/hello?name=a&name=b", 422),
+        ("/nope", 404),
+    ],
+)
+def test_head_answers_like_get_without_a_body(
+    client: httpx.Client, target: str, status: int
+) -> None:
+    get, head = client.get(target), client.head(target)
+    assert get.status_code == head.status_code == status
+    for header in ("content-type", "content-length"):
+        assert head.headers[header] == get.headers[header]
+    assert head.content == b""
+
+
+@pytest.mark.parametrize(
+    ("target", "parameter"),
+    [("/hello?name=a&name=b", "name"), ("/hello?name=a&name=a", "name"), ("/healthz?x=1&x=2", "x")],
+)
+def test_a_repeated_parameter_is_a_422(client: httpx.Client, target: str, parameter: str) -> None:
+    # FastAPI alone would keep the last value and Express make a list: both answer 422.
+    response = client.get(target)
+    assert response.status_code == 422
+    assert media_type(response) == "application/problem+json"
+    body = response.json()
+    assert body["type"] == "/problems/validation-error"
+    assert body["errors"] == [{"parameter": parameter, "detail": "must be given once"}]
+
+
+@pytest.mark.parametrize(
+    ("method", "target", "status"),
+    [("GET", "/nope?x=1&x=2", 404), ("POST", "/hello?name=a&name=b", 405)],
+)
+def test_route_and_method_are_checked_before_parameters(
+    client: httpx.Client, method: str, target: str, status: int
+) -> None:
+    assert client.request(method, target).status_code == status
+
+
+def test_every_parameter_counts_past_a_thousand(client: httpx.Client) -> None:
+    # Node's query parser keeps only 1000 parameters unless told otherwise.
+    others = "&".join(f"p{i}=1" for i in range(1000))
+    assert client.get(f"/hello?{others}&name=Ada").json() == {"message": "Hello, Ada!"}
+    assert client.get(f"/hello?{others}&name=a&name=b").status_code == 422
+
+
+def test_bytes_that_are_not_utf8_become_the_replacement_character(client: httpx.Client) -> None:
+    assert client.get("/hello?name=%FF").json() == {"message": "Hello, \ufffd!"}

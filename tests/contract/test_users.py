@@ -7,6 +7,7 @@ the database must hold exactly the rows that the successful requests created.
 import json
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -264,13 +265,12 @@ def test_pagination_walks_every_user_once_in_id_order(
     assert pages == -(-len(ledger) // 2)
 
 
-def test_a_repeated_limit_uses_the_last_value(
-    client: httpx.Client, ledger: dict[int, tuple[str, str]]
-) -> None:
-    create(client, ledger, "repeat@example.com", "Repeat")
-    response = client.get("/users?limit=abc&limit=1")
-    assert response.status_code == 200
-    assert len(response.json()["items"]) == 1
+@pytest.mark.parametrize("query", ["limit=abc&limit=1", "limit=1&limit=1", "cursor=&cursor="])
+def test_a_repeated_parameter_is_a_422(client: httpx.Client, query: str) -> None:
+    response = client.get(f"/users?{query}")
+    assert_problem(response, 422, VALIDATION)
+    name = query.split("=")[0]
+    assert response.json()["errors"] == [{"parameter": name, "detail": "must be given once"}]
 
 
 def test_update(client: httpx.Client, ledger: dict[int, tuple[str, str]]) -> None:
@@ -329,10 +329,14 @@ def test_delete(client: httpx.Client, ledger: dict[int, tuple[str, str]]) -> Non
 @pytest.mark.parametrize(
     ("method", "path", "allowed"),
     [
-        ("PUT", "/users/1", {"GET", "PATCH", "DELETE"}),
-        ("POST", "/users/1", {"GET", "PATCH", "DELETE"}),
-        ("DELETE", "/users", {"GET", "POST"}),
-        ("PATCH", "/users", {"GET", "POST"}),
+        ("PUT", "/users/1", {"GET", "HEAD", "PATCH", "DELETE"}),
+        ("POST", "/users/1", {"GET", "HEAD", "PATCH", "DELETE"}),
+        ("DELETE", "/users", {"GET", "HEAD", "POST"}),
+        ("PATCH", "/users", {"GET", "HEAD", "POST"}),
+        ("POST", "/healthz", {"GET", "HEAD"}),
+        ("TRACE", "/healthz", {"GET", "HEAD"}),
+        ("PUT", "/openapi.json", {"GET", "HEAD"}),
+        ("OPTIONS", "/openapi.json", {"GET", "HEAD"}),
     ],
 )
 def test_wrong_method_is_405_with_every_allowed_method(
@@ -414,6 +418,101 @@ def test_openapi_describes_the_same_api(client: httpx.Client) -> None:
         assert "application/problem+json" in problem["content"]
 
 
+@pytest.mark.parametrize("path", ["/users", "/users/1", "/healthz", "/openapi.json"])
+def test_head_answers_like_get_without_a_body(client: httpx.Client, path: str) -> None:
+    get, head = client.get(path), client.head(path)
+    assert head.status_code == get.status_code
+    assert head.content == b""
+    assert head.headers["content-type"] == get.headers["content-type"]
+
+
+@pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
+@pytest.mark.parametrize("segment", ["%FF", "%C3%28", "%E0%80%80", "%"])
+def test_an_undecodable_id_names_no_user(client: httpx.Client, method: str, segment: str) -> None:
+    response = client.request(method, f"/users/{segment}", json={"name": "Some Name"})
+    assert_problem(response, 404)
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "br", "deflate", "x-unknown"])
+def test_a_compressed_body_is_a_415_that_says_what_to_send(
+    client: httpx.Client, encoding: str
+) -> None:
+    body = json.dumps({"email": f"{encoding}@example.com", "name": "Packed"}).encode()
+    response = client.post("/users", content=body, headers={**JSON, "content-encoding": encoding})
+    assert_problem(response, 415)
+    assert response.headers["accept-encoding"] == "identity"  # RFC 7694
+
+
+def test_a_content_encoding_without_a_body_changes_nothing(client: httpx.Client) -> None:
+    assert client.get("/users", headers={"content-encoding": "gzip"}).status_code == 200
+
+
+def nested(depth: int) -> str:
+    """A create body whose name is arrays nested to `depth` levels in all."""
+    arrays = depth - 1  # the body object is the first level
+    return '{"email": "deep@example.com", "name": ' + "[" * arrays + "]" * arrays + "}"
+
+
+def test_json_nested_up_to_32_levels_is_parsed_then_validated(client: httpx.Client) -> None:
+    response = client.post("/users", content=nested(32), headers=JSON)
+    assert_problem(response, 422, VALIDATION, pointers={"/name"})
+
+
+@pytest.mark.parametrize("depth", [33, 1_000, MAX_BODY_BYTES // 2 - 40])
+def test_json_nested_deeper_than_32_levels_is_a_400(client: httpx.Client, depth: int) -> None:
+    response = client.post("/users", content=nested(depth), headers=JSON)
+    body = assert_problem(response, 400, "/problems/malformed-json")
+    assert body["detail"] == "The body nests deeper than 32 levels."
+
+
+@pytest.mark.parametrize("digits", [20, 4_301, 10_000])
+def test_a_number_of_any_length_is_json_and_the_wrong_type(
+    client: httpx.Client, digits: int
+) -> None:
+    # Python's int() refuses over 4,300 digits; JSON has no such limit.
+    body = '{"email": "number@example.com", "name": ' + "9" * digits + "}"
+    response = client.post("/users", content=body, headers=JSON)
+    assert_problem(response, 422, VALIDATION, pointers={"/name"})
+
+
+def test_concurrent_creates_all_succeed(
+    server: RunningServer, ledger: dict[int, tuple[str, str]]
+) -> None:
+    # SQLite allows one writer at a time: the others must wait, not fail.
+    def create_one(n: int) -> httpx.Response:
+        with httpx.Client(base_url=server.base_url, timeout=60) as own:
+            return own.post("/users", json={"email": f"crowd{n}@example.com", "name": "Crowd"})
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        responses = list(pool.map(create_one, range(200)))
+    assert sorted({r.status_code for r in responses}) == [201], {
+        r.status_code: r.text for r in responses if r.status_code != 201
+    }
+    for response in responses:
+        user = response.json()
+        ledger[user["id"]] = (user["email"], user["name"])
+
+
+def test_patch_racing_delete_is_200_or_404_never_500(
+    server: RunningServer, client: httpx.Client, ledger: dict[int, tuple[str, str]]
+) -> None:
+    def send(method: str, path: str) -> int:
+        with httpx.Client(base_url=server.base_url, timeout=30) as own:
+            return own.request(method, path, json={"name": "Raced"}).status_code
+
+    outcomes = set()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for trial in range(30):
+            user = create(client, ledger, f"race{trial}@example.com", "Racer")
+            path = f"/users/{user['id']}"
+            patch = pool.submit(send, "PATCH", path)
+            delete = pool.submit(send, "DELETE", path)
+            outcomes.add((patch.result(), delete.result()))
+            del ledger[user["id"]]
+            assert client.get(path).status_code == 404
+    assert outcomes <= {(200, 204), (404, 204)}, outcomes
+
+
 def test_database_holds_exactly_the_created_rows(
     database: SqliteDatabase | PostgresDatabase, ledger: dict[int, tuple[str, str]]
 ) -> None:
@@ -461,3 +560,34 @@ def test_a_crash_is_a_500_problem_that_leaks_nothing(
         }
         assert response.headers["x-content-type-options"] == "nosniff"
         server.wait_for_output("no such table")  # the cause is logged for the operator
+
+
+def test_a_database_migrated_by_the_other_runtime_stops_the_server_with_one_line(
+    runtime: str, example: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # Each runtime has its own default file; pointed at the other's, it must say so.
+    database = SqliteDatabase(tmp_path_factory.mktemp("clash") / "users.db")
+    other = "node" if runtime == "python" else "python"
+    with running_server(other, example, env={"DATABASE_URL": database.url}):
+        pass
+    assert_stops_with_one_line(runtime, example, database.url, "already exists")
+
+
+def test_an_unreachable_database_stops_the_server_with_one_line(runtime: str, example: str) -> None:
+    url = "postgresql://nobody:secret@127.0.0.1:1/none"  # port 1: nothing listens
+    assert_stops_with_one_line(runtime, example, url, "")
+
+
+def assert_stops_with_one_line(runtime: str, example: str, url: str, reason: str) -> None:
+    with (
+        pytest.raises(ServerStartError) as failure,
+        running_server(runtime, example, env={"DATABASE_URL": url}, timeout=30),
+    ):
+        pytest.fail("the server started on a database it cannot use")  # pragma: no cover
+    message = str(failure.value)
+    assert "exited with status 1" in message
+    line = next(line for line in message.splitlines() if "cannot use the database" in line)
+    assert reason in line
+    assert "secret" not in message
+    assert "Traceback" not in message
+    assert not re.search(r"^\s+at .+:\d+:\d+\)?$", message, re.MULTILINE)  # no JS stack

@@ -4,6 +4,9 @@ import { Worker } from "node:worker_threads";
 import express, { type Request, type Response } from "express";
 import {
   errorHandler,
+  everyParameter,
+  methodNotAllowed,
+  noRepeatedParameters,
   notFound,
   validationProblem,
 } from "../problem-details.ts";
@@ -13,10 +16,14 @@ export const app = express();
 app.disable("x-powered-by");
 app.set("case sensitive routing", true);
 app.set("strict routing", true);
+app.set("query parser", everyParameter); // as Starlette: keep every one
 
-app.get("/healthz", (_req: Request, res: Response) => {
-  res.json({ status: "ok" });
-});
+app
+  .route("/healthz")
+  .get(noRepeatedParameters, (_req: Request, res: Response) => {
+    res.json({ status: "ok" });
+  })
+  .all(methodNotAllowed("GET, HEAD"));
 
 // --8<-- [start:pool]
 // A fixed pool of worker threads, started on first use; jobs wait in a queue
@@ -52,30 +59,37 @@ function dispatch(): void {
   }
 }
 
-app.get("/naive", (req: Request, res: Response) => {
-  const ms = parseMs(req.query.ms);
-  // Runs on the main thread: no other callback, not even /healthz, runs until
-  // it returns.
-  res.json({ ms, rounds: burn(ms) });
-});
+app
+  .route("/naive")
+  .get(noRepeatedParameters, (req: Request, res: Response) => {
+    const ms = parseMs(req.query.ms);
+    // Runs on the main thread: no other callback, not even /healthz, runs
+    // until it returns.
+    res.json({ ms, rounds: burn(ms) });
+  })
+  .all(methodNotAllowed("GET, HEAD"));
 
-app.get("/offloaded", async (req: Request, res: Response) => {
-  const ms = parseMs(req.query.ms);
-  // Runs in a worker thread; the main thread's event loop just awaits it.
-  res.json({ ms, rounds: await runInWorker(ms) });
-});
+app
+  .route("/offloaded")
+  .get(noRepeatedParameters, async (req: Request, res: Response) => {
+    const ms = parseMs(req.query.ms);
+    // Runs in a worker thread; the main thread's event loop just awaits it.
+    res.json({ ms, rounds: await runInWorker(ms) });
+  })
+  .all(methodNotAllowed("GET, HEAD"));
 // --8<-- [end:pool]
 
 // --8<-- [start:errors]
-/** The `ms` parameter, an integer from 1 to 5000; anything else is a 422. */
+/** The `ms` parameter, digits for 1 to 5000 (the Python version's pattern);
+ * anything else, "+5", " 5" or "5.0" included, is a 422. */
+const MS_PATTERN = /^(5000|[1-4][0-9]{3}|[1-9][0-9]{0,2})$/;
+
 function parseMs(value: unknown): number {
-  const ms =
-    typeof value === "string" && /^\d{1,4}$/.test(value) ? Number(value) : 0;
-  if (ms < 1 || ms > 5000) {
+  if (typeof value !== "string" || !MS_PATTERN.test(value)) {
     const detail = "must be an integer from 1 to 5000";
     throw validationProblem([{ parameter: "ms", detail }]);
   }
-  return ms;
+  return Number(value);
 }
 
 // Registered last: every request that no route matched, then every error.

@@ -2,6 +2,9 @@
 import express, { type Request, type Response } from "express";
 import {
   errorHandler,
+  everyParameter,
+  methodNotAllowed,
+  noRepeatedParameters,
   notFound,
   Problem,
   validationProblem,
@@ -11,11 +14,15 @@ export const app = express();
 app.disable("x-powered-by");
 app.set("case sensitive routing", true);
 app.set("strict routing", true);
+app.set("query parser", everyParameter); // as Starlette: keep every one
 const SOURCES = ["prices", "stock", "reviews"] as const;
 
-app.get("/healthz", (_req: Request, res: Response) => {
-  res.json({ status: "ok" });
-});
+app
+  .route("/healthz")
+  .get(noRepeatedParameters, (_req: Request, res: Response) => {
+    res.json({ status: "ok" });
+  })
+  .all(methodNotAllowed("GET, HEAD"));
 
 // --8<-- [start:fanout]
 class UpstreamError extends Error {}
@@ -37,7 +44,7 @@ async function fetchJson(
   return response.json().catch(() => Promise.reject(new UpstreamError(source)));
 }
 
-app.get("/dashboard", async (req: Request, res: Response) => {
+async function dashboard(req: Request, res: Response): Promise<void> {
   const timeoutMs = parseTimeout(req.query.timeout_ms);
   const upstream = process.env.UPSTREAM_URL ?? "http://127.0.0.1:9";
   // One signal for every call: it aborts at the deadline, or as soon as one
@@ -77,20 +84,26 @@ app.get("/dashboard", async (req: Request, res: Response) => {
     const detail = `upstream failed: ${names.sort().join(", ")}`;
     throw new Problem(502, { detail });
   }
-});
+}
+
+app
+  .route("/dashboard")
+  .get(noRepeatedParameters, dashboard)
+  .all(methodNotAllowed("GET, HEAD"));
 // --8<-- [end:fanout]
 
 // --8<-- [start:validate]
-/** `timeout_ms`: 1000 if absent, else an integer from 50 to 5000, or a 422. */
+/** `timeout_ms`: 1000 if absent, else digits for 50 to 5000 (the Python
+ * version's pattern); anything else, "+50" or " 50" included, is a 422. */
+const TIMEOUT_PATTERN = /^(5000|[1-4][0-9]{3}|[1-9][0-9]{2}|[5-9][0-9])$/;
+
 function parseTimeout(value: unknown): number {
   if (value === undefined) return 1000;
-  const ms =
-    typeof value === "string" && /^\d{1,4}$/.test(value) ? Number(value) : 0;
-  if (ms < 50 || ms > 5000) {
+  if (typeof value !== "string" || !TIMEOUT_PATTERN.test(value)) {
     const detail = "must be an integer from 50 to 5000";
     throw validationProblem([{ parameter: "timeout_ms", detail }]);
   }
-  return ms;
+  return Number(value);
 }
 // --8<-- [end:validate]
 

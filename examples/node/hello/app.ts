@@ -5,7 +5,9 @@
 import express, { type Request, type Response } from "express";
 import {
   errorHandler,
+  everyParameter,
   methodNotAllowed,
+  noRepeatedParameters,
   notFound,
   validationProblem,
 } from "../problem-details.ts";
@@ -15,17 +17,21 @@ app.disable("x-powered-by");
 // Match paths exactly, as Starlette does: /HEALTHZ and /healthz/ differ.
 app.set("case sensitive routing", true);
 app.set("strict routing", true);
+// Keep every query parameter, as Starlette does.
+app.set("query parser", everyParameter);
 
+// Each route: GET (Express answers HEAD with it), a 422 for a parameter
+// given twice, and a 405 for any other method.
 app
   .route("/healthz")
-  .get((_req: Request, res: Response) => {
+  .get(noRepeatedParameters, (_req: Request, res: Response) => {
     res.json({ status: "ok" });
   })
-  .all(methodNotAllowed("GET"));
+  .all(methodNotAllowed("GET, HEAD"));
 
 app
   .route("/hello")
-  .get((req: Request, res: Response) => {
+  .get(noRepeatedParameters, (req: Request, res: Response) => {
     const name = req.query.name ?? "world";
     // Count code points, not UTF-16 units: "👋".length is 2,
     // [..."👋"].length is 1.
@@ -39,7 +45,7 @@ app
     }
     res.json({ message: `Hello, ${name}!` });
   })
-  .all(methodNotAllowed("GET"));
+  .all(methodNotAllowed("GET, HEAD"));
 
 // Registered last: every request that no route matched, then every error.
 app.use(notFound, errorHandler());

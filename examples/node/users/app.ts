@@ -6,7 +6,9 @@ import type { Logger } from "pino";
 import type { z } from "zod";
 import {
   errorHandler,
+  everyParameter,
   methodNotAllowed,
+  noRepeatedParameters,
   notFound,
   Problem,
   validationProblem,
@@ -30,18 +32,23 @@ const MAX_ID = Number.MAX_SAFE_INTEGER;
 
 type Db = Kysely<Schema>;
 
-async function find(db: Db, userId: string) {
-  // An id that is no positive integer names no user: 404, like unknown ids.
+// An id that is no positive integer names no user: 404, like unknown ids.
+function idOf(userId: string): number {
   const id = /^[0-9]{1,16}$/.test(userId) ? Number(userId) : 0;
-  const user =
-    id <= MAX_ID
-      ? await db
-          .selectFrom("users")
-          .selectAll()
-          .where("id", "=", id)
-          .executeTakeFirst()
-      : undefined;
-  if (!user) throw new Problem(404, { detail: `There is no user ${userId}.` });
+  return id <= MAX_ID ? id : 0;
+}
+
+function noSuchUser(userId: string): Problem {
+  return new Problem(404, { detail: `There is no user ${userId}.` });
+}
+
+async function find(db: Db, userId: string) {
+  const user = await db
+    .selectFrom("users")
+    .selectAll()
+    .where("id", "=", idOf(userId))
+    .executeTakeFirst();
+  if (!user) throw noSuchUser(userId);
   return user;
 }
 
@@ -81,7 +88,7 @@ function usersRouter(db: Db): express.Router {
 
   router
     .route("/users")
-    .get(async (req: Request, res: Response) => {
+    .get(noRepeatedParameters, async (req: Request, res: Response) => {
       const query = parse(ListQuery, req.query, "query");
       const limit = Number(query.limit ?? 20);
       const after = query.cursor === undefined ? 0 : decodeCursor(query.cursor);
@@ -99,46 +106,58 @@ function usersRouter(db: Db): express.Router {
         next_cursor: rows.length > limit && last ? encodeCursor(last.id) : null,
       });
     })
-    .post(jsonBody, async (req: Request, res: Response) => {
-      const body = parse(UserCreate, req.body, "body");
-      const user = await save(() =>
-        db
-          .insertInto("users")
-          .values(body)
-          .returningAll()
-          .executeTakeFirstOrThrow(),
-      );
-      res.status(201).location(`/users/${user.id}`).json(user);
-    })
-    .all(methodNotAllowed("GET, POST"));
+    .post(
+      jsonBody, // as the Python route class: the body is checked first
+      noRepeatedParameters,
+      async (req: Request, res: Response) => {
+        const body = parse(UserCreate, req.body, "body");
+        const user = await save(() =>
+          db
+            .insertInto("users")
+            .values(body)
+            .returningAll()
+            .executeTakeFirstOrThrow(),
+        );
+        res.status(201).location(`/users/${user.id}`).json(user);
+      },
+    )
+    .all(methodNotAllowed("GET, HEAD, POST"));
 
   router
     .route("/users/:userId")
-    .get(async (req: Request<{ userId: string }>, res: Response) => {
-      res.json(await find(db, req.params.userId));
-    })
+    .get(
+      noRepeatedParameters,
+      async (req: Request<{ userId: string }>, res: Response) => {
+        res.json(await find(db, req.params.userId));
+      },
+    )
     .patch(
-      jsonBody,
+      jsonBody, // as the Python route class: the body is checked first
+      noRepeatedParameters,
       async (req: Request<{ userId: string }>, res: Response) => {
         const changes = parse(UserUpdate, req.body, "body");
-        const user = await find(db, req.params.userId);
+        // One statement, so no DELETE can come between a read and the write.
         const updated = await save(() =>
           db
             .updateTable("users")
             .set(changes)
-            .where("id", "=", user.id)
+            .where("id", "=", idOf(req.params.userId))
             .returningAll()
-            .executeTakeFirstOrThrow(),
+            .executeTakeFirst(),
         );
+        if (!updated) throw noSuchUser(req.params.userId);
         res.json(updated);
       },
     )
-    .delete(async (req: Request<{ userId: string }>, res: Response) => {
-      const user = await find(db, req.params.userId);
-      await db.deleteFrom("users").where("id", "=", user.id).execute();
-      res.status(204).end();
-    })
-    .all(methodNotAllowed("DELETE, GET, PATCH"));
+    .delete(
+      noRepeatedParameters,
+      async (req: Request<{ userId: string }>, res: Response) => {
+        const user = await find(db, req.params.userId);
+        await db.deleteFrom("users").where("id", "=", user.id).execute();
+        res.status(204).end();
+      },
+    )
+    .all(methodNotAllowed("DELETE, GET, HEAD, PATCH"));
 
   return router;
 }
@@ -167,13 +186,20 @@ export function createApp(db: Db, logger: Logger): express.Express {
   app.disable("x-powered-by");
   app.set("case sensitive routing", true);
   app.set("strict routing", true);
+  app.set("query parser", everyParameter); // as Starlette: keep every one
   app.use(securityHeaders, requestLog(logger), bodyLimit);
-  app.route("/healthz").get((_req, res) => {
-    res.json({ status: "ok" });
-  });
-  app.route("/openapi.json").get((_req, res) => {
-    res.json(openApiDocument);
-  });
+  app
+    .route("/healthz")
+    .get(noRepeatedParameters, (_req, res) => {
+      res.json({ status: "ok" });
+    })
+    .all(methodNotAllowed("GET, HEAD"));
+  app
+    .route("/openapi.json")
+    .get(noRepeatedParameters, (_req, res) => {
+      res.json(openApiDocument);
+    })
+    .all(methodNotAllowed("GET, HEAD"));
   app.use(usersRouter(db));
   app.use(notFound, errorHandler(logger));
   return app;
@@ -191,8 +217,16 @@ if (import.meta.main) {
     console.error(error.message);
     process.exit(1);
   }
-  const db = openDatabase(config.DATABASE_URL);
-  await migrate(db);
+  let db: Db;
+  try {
+    db = openDatabase(config.DATABASE_URL);
+    await migrate(db);
+  } catch (error) {
+    // A database it cannot reach or migrate stops the server with one line.
+    const reason = error instanceof Error ? error.message : String(error);
+    console.error(`cannot use the database: ${reason.split("\n")[0]}`);
+    process.exit(1);
+  }
   const app = createApp(db, createLogger(config.LOG_LEVEL));
   app.listen(config.PORT, config.HOST);
 }

@@ -4,10 +4,11 @@
 import { z } from "zod";
 
 const Config = z.object({
+  // Not the Python twin's file: each runtime migrates its own database.
   DATABASE_URL: z
     .string()
     .regex(/^(sqlite|postgresql):\/\//)
-    .default("sqlite:///users.db"),
+    .default("sqlite:///users-node.db"),
   HOST: z.string().default("127.0.0.1"),
   PORT: z.coerce.number().int().min(1).max(65535).default(8080),
   LOG_LEVEL: z.enum(["debug", "info", "warning", "error"]).default("info"),

@@ -23,9 +23,11 @@ export function openDatabase(url: string): Kysely<Schema> {
     });
   }
   const path = url.slice("sqlite:///".length) || ":memory:";
-  return new Kysely({
-    dialect: new SqliteDialect({ database: new Database(path) }),
-  });
+  // As in the Python twin: wait up to 30 s for another writer's lock, and let
+  // reads go on during a write (WAL).
+  const database = new Database(path, { timeout: 30_000 });
+  database.pragma("journal_mode = WAL");
+  return new Kysely({ dialect: new SqliteDialect({ database }) });
 }
 
 /** Bring the schema to the newest migration; a no-op when it is there. */

@@ -32,6 +32,21 @@ export const bodyLimit = express.raw({
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const MALFORMED = "/problems/malformed-json";
+const MAX_DEPTH = 32; // the Python version's limit too
+const STRINGS = /"(?:[^"\\]|\\.)*"/g;
+
+/** How deep arrays and objects nest, counting brackets outside strings.
+ * Python's parser fails near 1,000 levels, JavaScript's much deeper; a limit
+ * of their own makes the two agree. */
+function nesting(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  for (const bracket of text.replace(STRINGS, "").replace(/[^[\]{}]/g, "")) {
+    depth += bracket === "[" || bracket === "{" ? 1 : -1;
+    deepest = Math.max(deepest, depth);
+  }
+  return deepest;
+}
 
 /** Check a body's media type and syntax before the schema checks its fields. */
 export function jsonBody(
@@ -50,8 +65,21 @@ export function jsonBody(
   if (!Buffer.isBuffer(raw) || raw.length === 0) {
     throw new Problem(400, { type: MALFORMED, detail: "The body is empty." });
   }
+  let text: string;
   try {
-    req.body = JSON.parse(utf8.decode(raw));
+    text = utf8.decode(raw);
+  } catch {
+    throw new Problem(400, {
+      type: MALFORMED,
+      detail: "The body is not valid JSON.",
+    });
+  }
+  if (nesting(text) > MAX_DEPTH) {
+    const detail = `The body nests deeper than ${MAX_DEPTH} levels.`;
+    throw new Problem(400, { type: MALFORMED, detail });
+  }
+  try {
+    req.body = JSON.parse(text);
   } catch {
     throw new Problem(400, {
       type: MALFORMED,
@@ -64,6 +92,7 @@ export function jsonBody(
 
 // --8<-- [start:request-log]
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/; // others could forge log lines
+const CLIENT_CLOSED = 499;
 const LEVELS = {
   debug: "debug",
   info: "info",
@@ -90,9 +119,11 @@ export function requestLog(logger: Logger) {
     res.locals.requestId = requestId;
     res.set("X-Request-ID", requestId);
     const started = performance.now();
-    res.on("finish", () => {
+    // "close" also comes when the client leaves before the answer; 499 is
+    // nginx's "client closed request", for the log line only.
+    res.on("close", () => {
       const { method, path } = req;
-      const status = res.statusCode;
+      const status = res.writableFinished ? res.statusCode : CLIENT_CLOSED;
       const duration_ms = Math.round((performance.now() - started) * 10) / 10;
       const fields = {
         request_id: requestId,

@@ -51,7 +51,12 @@ export const openApiDocument = {
             in: "query",
             schema: { type: "string", pattern: "^(100|[1-9][0-9]?)$" },
           },
-          { name: "cursor", in: "query", schema: { type: "string" } },
+          {
+            name: "cursor",
+            in: "query",
+            // base64url without padding; decodeCursor checks it was issued.
+            schema: { type: "string", pattern: "^[A-Za-z0-9_-]+$" },
+          },
         ],
         responses: { 200: ok("A page of users", UserPage), "4XX": problem },
       },

@@ -13,9 +13,9 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 import uvicorn
-from fastapi import FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 
-from examples.python.problem_details import install
+from examples.python.problem_details import install, no_repeated_parameters
 
 
 # --8<-- [start:burn]
@@ -47,9 +47,25 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
 
 
-app = FastAPI(title="cpu", redirect_slashes=False, lifespan=lifespan)
+app = FastAPI(
+    title="cpu",
+    redirect_slashes=False,
+    lifespan=lifespan,
+    dependencies=[Depends(no_repeated_parameters)],
+)
 install(app)
-Milliseconds = Annotated[int, Query(ge=1, le=5000)]
+
+
+# Digits only, 1 to 5000: the Node version's pattern. An int parameter would
+# also take "+5", " 5" and "5.0".
+MS_PATTERN = r"^(5000|[1-4][0-9]{3}|[1-9][0-9]{0,2})$"
+
+
+def milliseconds(ms: Annotated[str, Query(pattern=MS_PATTERN)]) -> int:
+    return int(ms)
+
+
+Milliseconds = Annotated[int, Depends(milliseconds)]
 
 
 @app.get("/healthz")

@@ -9,11 +9,19 @@ from typing import Annotated
 
 import httpx
 import uvicorn
-from fastapi import FastAPI, Query
+from fastapi import Depends, FastAPI, Query
 
-from examples.python.problem_details import Problem, install
+from examples.python.problem_details import (
+    Problem,
+    install,
+    no_repeated_parameters,
+)
 
-app = FastAPI(title="fanout", redirect_slashes=False)
+app = FastAPI(
+    title="fanout",
+    redirect_slashes=False,
+    dependencies=[Depends(no_repeated_parameters)],
+)
 install(app)
 SOURCES = ("prices", "stock", "reviews")
 
@@ -39,7 +47,11 @@ async def fetch(client: httpx.AsyncClient, source: str) -> object:
 
 @app.get("/dashboard")
 async def dashboard(
-    timeout_ms: Annotated[int, Query(ge=50, le=5000)] = 1000,
+    # Digits only, 50 to 5000: the Node version's pattern. An int parameter
+    # would also take "+50", " 50" and "50.0".
+    timeout_ms: Annotated[
+        str, Query(pattern=r"^(5000|[1-4][0-9]{3}|[1-9][0-9]{2}|[5-9][0-9])$")
+    ] = "1000",
 ) -> dict[str, object]:
     upstream = os.environ.get("UPSTREAM_URL", "http://127.0.0.1:9")
     async with httpx.AsyncClient(base_url=upstream) as client:
@@ -49,7 +61,7 @@ async def dashboard(
             # still waiting; httpx then closes their connections. If one call
             # fails, the TaskGroup cancels the others.
             async with (
-                asyncio.timeout(timeout_ms / 1000),
+                asyncio.timeout(int(timeout_ms) / 1000),
                 asyncio.TaskGroup() as group,
             ):
                 tasks = {

@@ -8,14 +8,18 @@ import os
 from typing import Annotated
 
 import uvicorn
-from fastapi import FastAPI, Query
+from fastapi import Depends, FastAPI, Query
 
-from examples.python.problem_details import install
+from examples.python.problem_details import install, no_repeated_parameters
 
 # No redirect from /healthz/ to /healthz: an unknown path is a 404, as in the
-# Node version.
-app = FastAPI(title="hello", redirect_slashes=False)
-install(app)
+# Node version. ?name=a&name=b is a 422, not the last value.
+app = FastAPI(
+    title="hello",
+    redirect_slashes=False,
+    dependencies=[Depends(no_repeated_parameters)],
+)
+install(app)  # problems; 405 with Allow; HEAD answered as GET
 
 
 @app.get("/healthz")

@@ -5,10 +5,13 @@ The engine works with SQLite or PostgreSQL.
 
 # --8<-- [start:database]
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import BigInteger, Connection, Integer, String
+from alembic.util import CommandError
+from sqlalchemy import BigInteger, Connection, Integer, String, event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -41,7 +44,19 @@ class User(Base):
 
 def create_engine(database_url: str) -> AsyncEngine:
     scheme, _, rest = database_url.partition("://")
-    return create_async_engine(f"{ASYNC_DRIVERS[scheme]}://{rest}")
+    if scheme != "sqlite":
+        return create_async_engine(f"{ASYNC_DRIVERS[scheme]}://{rest}")
+    # A writer waits up to 30 s for another's lock instead of failing at 5 s
+    # with "database is locked"; WAL lets reads go on during a write.
+    engine = create_async_engine(
+        f"{ASYNC_DRIVERS[scheme]}://{rest}", connect_args={"timeout": 30}
+    )
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def write_ahead_log(connection: Any, _record: Any) -> None:
+        connection.cursor().execute("PRAGMA journal_mode=WAL")
+
+    return engine
 
 
 def alembic_config(connection: Connection) -> Config:
@@ -58,6 +73,19 @@ async def migrate(engine: AsyncEngine) -> None:
         await connection.run_sync(
             lambda sync: command.upgrade(alembic_config(sync), "head")
         )
+
+
+async def prepare(database_url: str) -> str | None:
+    """Migrate before serving; on failure, the one line to stop with."""
+    engine = create_engine(database_url)
+    try:
+        await migrate(engine)
+    except (OSError, SQLAlchemyError, CommandError) as error:
+        reason = str(error).splitlines()[0]
+        return f"cannot use the database: {reason}"
+    finally:
+        await engine.dispose()
+    return None
 
 
 # --8<-- [end:database]

@@ -8,6 +8,7 @@ import time
 import uuid
 
 import structlog
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from examples.python.problem_details import Problem, problem_response
@@ -59,6 +60,7 @@ class SecurityHeaders:
 # --8<-- [end:security]
 # --8<-- [start:body-limit]
 MAX_BODY_BYTES = 16 * 1024
+ENCODING_DETAIL = "Send the body without a Content-Encoding."
 
 
 class BodyLimit:
@@ -74,10 +76,22 @@ class BodyLimit:
     ) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        headers = dict(scope["headers"])
+        has_body = (
+            b"content-length" in headers or b"transfer-encoding" in headers
+        )
+        encoding = headers.get(b"content-encoding", b"identity").lower()
+        if has_body and encoding != b"identity":
+            # As express.raw({ inflate: false }): no compressed bodies.
+            compressed = Problem(415, detail=ENCODING_DETAIL)
+            answer = problem_response(
+                compressed, {"Accept-Encoding": "identity"}
+            )
+            return await answer(scope, receive, send)
         too_large = Problem(
             413, detail=f"The body must not exceed {self.max_bytes} bytes."
         )
-        declared = dict(scope["headers"]).get(b"content-length", b"0")
+        declared = headers.get(b"content-length", b"0")
         if declared.isdigit() and int(declared) > self.max_bytes:
             return await problem_response(too_large)(scope, receive, send)
         received = 0
@@ -98,6 +112,7 @@ class BodyLimit:
 # --8<-- [start:request-log]
 # Anything else could forge log lines.
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+CLIENT_CLOSED = 499
 log = structlog.get_logger()
 
 
@@ -135,6 +150,10 @@ class RequestLog:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except ClientDisconnect:
+            # Gone before its body arrived: nobody to answer, nothing broken.
+            # 499 is nginx's "client closed request", for the log line only.
+            status = CLIENT_CLOSED
         except Exception:
             log.exception("unhandled error", request_id=request_id)
             # This API sends whole responses, so nothing has been sent when a

@@ -5,12 +5,13 @@ Unknown fields are rejected: no mass assignment.
 
 # --8<-- [start:schemas]
 import unicodedata
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    Field,
     StringConstraints,
     field_validator,
     model_validator,
@@ -23,6 +24,9 @@ HTML5_EMAIL = (
     r"@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
     r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$"
 )
+
+
+NO_CONTROL_CHARACTERS = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
 
 
 def printable(value: str) -> str:
@@ -46,7 +50,16 @@ Name = Annotated[
     str,
     StringConstraints(min_length=2, max_length=100),
     AfterValidator(printable),
+    # Tells OpenAPI clients (and fuzzers) what printable() rejects.
+    Field(json_schema_extra={"pattern": NO_CONTROL_CHARACTERS}),
 ]
+
+
+def absent_not_null(schema: dict[str, Any]) -> None:
+    # None stands for "absent" here; the validator refuses null, so the
+    # document offers neither a null branch nor a null default.
+    del schema["default"]
+    schema.update(next(s for s in schema.pop("anyOf") if s["type"] != "null"))
 
 
 class UserCreate(BaseModel):
@@ -58,9 +71,12 @@ class UserCreate(BaseModel):
 class UserUpdate(BaseModel):
     """A partial update: absent fields stay unchanged; `null` is not a value."""
 
-    model_config = ConfigDict(extra="forbid")
-    email: Email | None = None
-    name: Name | None = None
+    # The document says what the validators below enforce.
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"minProperties": 1}
+    )
+    email: Email | None = Field(None, json_schema_extra=absent_not_null)
+    name: Name | None = Field(None, json_schema_extra=absent_not_null)
 
     @field_validator("email", "name", mode="before")
     @classmethod

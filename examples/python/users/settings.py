@@ -15,8 +15,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(frozen=True)
 
+    # Not the Node twin's file: each runtime migrates its own database.
     database_url: str = Field(
-        "sqlite:///users.db", pattern=r"^(sqlite|postgresql)://"
+        "sqlite:///users-python.db", pattern=r"^(sqlite|postgresql)://"
     )
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)

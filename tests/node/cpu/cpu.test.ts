@@ -60,7 +60,10 @@ test("two offloaded jobs run in the pool at once and both answer", async () => {
   assert.ok(a.body.rounds > 0 && b.body.rounds > 0);
 });
 
-for (const value of ["0", "5001", "abc", "", undefined]) {
+// Digits only: a sign, a space, a fraction, an exponent, an underscore or a
+// leading zero is a 422 too.
+const BAD = ["0", "5001", "abc", "", "+5", " 5", "5.0", "1_0", "1e2", "05"];
+for (const value of [...BAD, undefined]) {
   for (const route of ["/naive", "/offloaded"]) {
     test(`${route}?ms=${JSON.stringify(value)} is a 422 problem`, async () => {
       const res = await request(app)
@@ -72,6 +75,22 @@ for (const value of ["0", "5001", "abc", "", undefined]) {
       ]);
     });
   }
+}
+
+test("a repeated ms is a 422 problem, not a list", async () => {
+  const res = await request(app).get("/naive?ms=1&ms=2").expect(422);
+  assertValidationProblem(res, [
+    { parameter: "ms", detail: "must be given once" },
+  ]);
+});
+
+for (const path of ["/healthz", "/naive", "/offloaded"]) {
+  test(`DELETE ${path} is a 405 problem; HEAD is GET without the body`, async () => {
+    const res = await request(app).delete(path).expect(405);
+    assert.equal(res.headers.allow, "GET, HEAD");
+    const head = await request(app).head(`${path}?ms=1`).expect(200);
+    assert.equal(head.text, undefined);
+  });
 }
 
 test("an unknown route is a 404 problem", async () => {

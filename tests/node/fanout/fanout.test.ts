@@ -141,7 +141,22 @@ test("an upstream that answers something other than JSON is a 502 naming it", as
   assert.equal(res.body.detail, "upstream failed: stock");
 });
 
-for (const value of ["49", "5001", "abc", "1.5", ""]) {
+// Digits only: a sign, a space, a fraction, an exponent, an underscore or a
+// leading zero is a 422 too.
+const BAD = [
+  "49",
+  "5001",
+  "abc",
+  "1.5",
+  "",
+  "+50",
+  " 50",
+  "50.0",
+  "5_0",
+  "5e1",
+  "050",
+];
+for (const value of BAD) {
   test(`timeout_ms=${JSON.stringify(value)} is a 422 problem`, async () => {
     const res = await request(app)
       .get("/dashboard")
@@ -153,6 +168,24 @@ for (const value of ["49", "5001", "abc", "1.5", ""]) {
         detail: "must be an integer from 50 to 5000",
       },
     ]);
+  });
+}
+
+test("a repeated timeout_ms is a 422 problem, not a list", async () => {
+  const res = await request(app)
+    .get("/dashboard?timeout_ms=100&timeout_ms=200")
+    .expect(422);
+  assertValidationProblem(res, [
+    { parameter: "timeout_ms", detail: "must be given once" },
+  ]);
+});
+
+for (const path of ["/healthz", "/dashboard"]) {
+  test(`PUT ${path} is a 405 problem; HEAD is GET without the body`, async () => {
+    const res = await request(app).put(path).expect(405);
+    assert.equal(res.headers.allow, "GET, HEAD");
+    const head = await request(app).head(path).expect(200);
+    assert.equal(head.text, undefined);
   });
 }
 

@@ -53,10 +53,24 @@ test("GET /hello counts characters, not UTF-16 code units", async () => {
 
 test("a repeated name parameter is rejected, not turned into a list", async () => {
   const res = await request(app).get("/hello?name=a&name=b").expect(422);
-  assert.deepEqual(
-    res.body.errors.map((error: { parameter: string }) => error.parameter),
-    ["name"],
+  assert.deepEqual(res.body.errors, [
+    { parameter: "name", detail: "must be given once" },
+  ]);
+});
+
+test("HEAD /hello is GET without the body", async () => {
+  const res = await request(app).head("/hello?name=Ada").expect(200);
+  assert.equal(
+    res.headers["content-length"],
+    String('{"message":"Hello, Ada!"}'.length),
   );
+  assert.equal(res.text, undefined);
+});
+
+test("every query parameter counts, past the parser's default 1000", async () => {
+  const others = Array.from({ length: 1000 }, (_, i) => `p${i}=1`).join("&");
+  const res = await request(app).get(`/hello?${others}&name=Ada`).expect(200);
+  assert.deepEqual(res.body, { message: "Hello, Ada!" });
 });
 
 test("an empty name is a 422 problem; no name greets the world", async () => {
@@ -68,7 +82,7 @@ test("an empty name is a 422 problem; no name greets the world", async () => {
 for (const path of ["/hello", "/healthz"]) {
   test(`POST ${path} is a 405 problem with an Allow header`, async () => {
     const res = await request(app).post(path).expect(405);
-    assert.equal(res.headers.allow, "GET");
+    assert.equal(res.headers.allow, "GET, HEAD");
     assert.deepEqual(res.body, {
       type: "about:blank",
       title: "Method Not Allowed",

@@ -4,9 +4,11 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { beforeEach, test } from "node:test";
+import express from "express";
 import type { Kysely } from "kysely";
 import { pino } from "pino";
 import request from "supertest";
+import { errorHandler } from "../../../examples/node/problem-details.ts";
 import { createApp } from "../../../examples/node/users/app.ts";
 import {
   ConfigError,
@@ -123,7 +125,7 @@ test("names count code points, not UTF-16 units", async () => {
 
 test("405 lists every method of the resource", async () => {
   const res = await request(app).put("/users/1").expect(405);
-  assert.equal(res.headers.allow, "DELETE, GET, PATCH");
+  assert.equal(res.headers.allow, "DELETE, GET, HEAD, PATCH");
 });
 
 test("configuration errors name the variable", () => {
@@ -136,6 +138,8 @@ test("configuration errors name the variable", () => {
     },
   );
   assert.equal(loadConfig({}).PORT, 8080);
+  // Not the Python twin's default file: each runtime migrates its own.
+  assert.equal(loadConfig({}).DATABASE_URL, "sqlite:///users-node.db");
 });
 
 const VALIDATION = {
@@ -240,7 +244,7 @@ test("an unknown user, route or method is a problem", async () => {
     .get("/nope")
     .expect(404, { type: "about:blank", title: "Not Found", status: 404 });
   const wrong = await request(app).put("/users").expect(405);
-  assert.equal(wrong.headers.allow, "GET, POST");
+  assert.equal(wrong.headers.allow, "GET, HEAD, POST");
   assert.deepEqual(wrong.body, {
     type: "about:blank",
     title: "Method Not Allowed",
@@ -334,4 +338,67 @@ test("run directly with bad configuration, the file names the variable and exits
   assert.deepEqual(await server.exited, { code: 1, signal: null });
   assert.match(server.output(), /^invalid configuration:\n {2}LOG_LEVEL: /m);
   assert.doesNotMatch(server.output(), /\bat .+:\d+:\d+/); // no stack trace
+});
+
+test("run directly with a database it cannot reach, the file says so in one line and exits 1", async () => {
+  const server = await launchExample("examples/node/users/app.ts", {
+    DATABASE_URL: "postgresql://nobody:secret@127.0.0.1:1/none",
+  });
+  assert.deepEqual(await server.exited, { code: 1, signal: null });
+  assert.match(server.output(), /^cannot use the database: .+$/m);
+  assert.doesNotMatch(server.output(), /secret/);
+  assert.doesNotMatch(server.output(), /\bat .+:\d+:\d+/); // no stack trace
+});
+
+test("a repeated query parameter is a 422 naming it", async () => {
+  const res = await request(app).get("/users?limit=1&limit=2").expect(422);
+  assert.deepEqual(res.body.errors, [
+    { parameter: "limit", detail: "must be given once" },
+  ]);
+});
+
+test("an id that is not percent-encoded UTF-8 names no user", async () => {
+  await request(app).get("/users/%FF").expect(404);
+});
+
+test("a compressed body is a 415 that asks for none", async () => {
+  const res = await request(app)
+    .post("/users")
+    .set("Content-Type", "application/json")
+    .set("Content-Encoding", "gzip")
+    .send(Buffer.from("{}"))
+    .expect(415);
+  assert.equal(res.headers["accept-encoding"], "identity");
+});
+
+test("a body that is not UTF-8 or nests too deep is malformed JSON", async () => {
+  const post = (body: Buffer | string) =>
+    request(app)
+      .post("/users")
+      .set("Content-Type", "application/json")
+      // Bytes as they are: superagent passes a Buffer through unchanged.
+      .serialize((raw: Buffer | string) => raw as string)
+      .send(body)
+      .expect(400);
+  const latin1 = await post(Buffer.from([0x22, 0xe9, 0x22]));
+  assert.equal(latin1.body.detail, "The body is not valid JSON.");
+  const deep = await post(`${"[".repeat(33)}${"]".repeat(33)}`);
+  assert.equal(deep.body.detail, "The body nests deeper than 32 levels.");
+  // Brackets inside strings do not count.
+  const quoted = await request(app)
+    .post("/users")
+    .set("Content-Type", "application/json")
+    .send(`{"email": "q@example.com", "name": "${"[".repeat(40)}"}`)
+    .expect(201);
+  assert.equal(quoted.body.name, "[".repeat(40));
+});
+
+test("Express's own client errors keep their status as a problem", async () => {
+  const failing = express();
+  failing.get("/", () => {
+    throw Object.assign(new Error("request aborted"), { status: 400 });
+  });
+  failing.use(errorHandler());
+  const res = await request(failing).get("/").expect(400);
+  assert.equal(res.body.title, "Bad Request");
 });

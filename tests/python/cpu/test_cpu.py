@@ -1,6 +1,7 @@
 """In-process tests of the Python CPU example, with the app's lifespan (and its pool) running."""
 
 import asyncio
+import re
 
 import httpx
 import pytest
@@ -46,12 +47,33 @@ async def test_offloaded_work_lets_the_health_check_through(client: httpx.AsyncC
     assert await finish_order(client, "/offloaded") == ["healthz", "work"]
 
 
-@pytest.mark.parametrize("ms", [0, 5001])
-async def test_out_of_bounds_is_a_422_problem(client: httpx.AsyncClient, ms: int) -> None:
+@pytest.mark.parametrize("ms", ["0", "5001", "+5", " 5", "5.0", "1_0", "1e2", "05", "5\n"])
+async def test_out_of_bounds_is_a_422_problem(client: httpx.AsyncClient, ms: str) -> None:
+    # A plain int parameter would have taken "+5", " 5", "5.0", "1_0" and "05".
     response = await client.get("/offloaded", params={"ms": ms})
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["errors"][0]["parameter"] == "ms"
+
+
+def test_the_pattern_accepts_exactly_1_to_5000() -> None:
+    accepted = [n for n in range(10_001) if re.fullmatch(cpu.MS_PATTERN, str(n))]
+    assert accepted == list(range(1, 5001))
+
+
+async def test_a_repeated_ms_is_a_422_problem(client: httpx.AsyncClient) -> None:
+    response = await client.get("/naive?ms=1&ms=2")
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"parameter": "ms", "detail": "must be given once"}]
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/naive", "/offloaded"])
+async def test_other_methods_are_405_and_head_is_get(client: httpx.AsyncClient, path: str) -> None:
+    response = await client.delete(path)
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, HEAD"
+    head = await client.head(path, params={"ms": 1})
+    assert (head.status_code, head.content) == (200, b"")
 
 
 async def test_unknown_route_is_a_404_problem(client: httpx.AsyncClient) -> None:

@@ -54,11 +54,30 @@ async def test_failing_upstream_is_a_502(client: httpx.AsyncClient, upstream: Sl
     assert response.json()["detail"] == "upstream failed: prices"
 
 
-async def test_bad_timeout_is_a_422_problem(client: httpx.AsyncClient) -> None:
-    response = await client.get("/dashboard", params={"timeout_ms": 10})
+@pytest.mark.parametrize("value", ["10", "5001", "+50", " 50", "50.0", "5_0", "5e1", "050"])
+async def test_bad_timeout_is_a_422_problem(client: httpx.AsyncClient, value: str) -> None:
+    # A plain int parameter would have taken "+50", " 50", "50.0", "5_0" and "050".
+    response = await client.get("/dashboard", params={"timeout_ms": value})
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["errors"][0]["parameter"] == "timeout_ms"
+
+
+async def test_a_repeated_timeout_is_a_422_problem(client: httpx.AsyncClient) -> None:
+    response = await client.get("/dashboard?timeout_ms=100&timeout_ms=200")
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"parameter": "timeout_ms", "detail": "must be given once"}
+    ]
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/dashboard"])
+async def test_other_methods_are_405_and_head_is_get(client: httpx.AsyncClient, path: str) -> None:
+    response = await client.put(path)
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, HEAD"
+    head = await client.head(path)
+    assert (head.status_code, head.content) == (200, b"")
 
 
 async def test_unknown_route_is_a_404_problem(client: httpx.AsyncClient) -> None:

@@ -47,7 +47,20 @@ async def test_hello_counts_characters_not_bytes(client: httpx.AsyncClient) -> N
 async def test_post_is_405_with_an_allow_header(client: httpx.AsyncClient) -> None:
     response = await client.post("/hello")
     assert response.status_code == 405
-    assert response.headers["allow"] == "GET"
+    assert response.headers["allow"] == "GET, HEAD"
+
+
+async def test_head_is_get_without_the_body(client: httpx.AsyncClient) -> None:
+    response = await client.head("/hello", params={"name": "Ada"})
+    assert response.status_code == 200
+    assert response.headers["content-length"] == str(len(b'{"message":"Hello, Ada!"}'))
+    assert response.content == b""
+
+
+async def test_a_repeated_name_is_a_422_problem(client: httpx.AsyncClient) -> None:
+    response = await client.get("/hello?name=a&name=b")
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"parameter": "name", "detail": "must be given once"}]
 
 
 async def test_unknown_route_is_a_404_problem(client: httpx.AsyncClient) -> None:

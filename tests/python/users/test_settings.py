@@ -12,7 +12,7 @@ from examples.python.users.settings import Settings, describe
 def test_defaults() -> None:
     settings = Settings()
     assert (settings.database_url, settings.port, settings.log_level) == (
-        "sqlite:///users.db",
+        "sqlite:///users-python.db",
         8080,
         "info",
     )

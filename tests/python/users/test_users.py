@@ -2,12 +2,16 @@
 
 import sqlite3
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from starlette.types import Message, Scope
+
+from examples.python.users.database import prepare
+from examples.python.users.schemas import NO_CONTROL_CHARACTERS, UserUpdate
 
 pytestmark = pytest.mark.anyio
 
@@ -87,7 +91,7 @@ async def test_a_body_without_a_length_is_still_limited(client: httpx.AsyncClien
     assert response.json()["detail"] == "The body must not exceed 16384 bytes."
 
 
-@pytest.mark.parametrize(("method", "allow"), [("PUT", "DELETE, GET, PATCH")])
+@pytest.mark.parametrize(("method", "allow"), [("PUT", "DELETE, GET, HEAD, PATCH")])
 async def test_405_lists_every_method_of_the_resource(
     client: httpx.AsyncClient, method: str, allow: str
 ) -> None:
@@ -165,3 +169,100 @@ async def test_unknown_route_is_a_404_problem(client: httpx.AsyncClient) -> None
     response = await client.get("/users/1/extra")
     assert response.status_code == 404
     assert response.json() == {"type": "about:blank", "title": "Not Found", "status": 404}
+
+
+async def test_a_compressed_body_is_a_415(client: httpx.AsyncClient) -> None:
+    headers = {"content-type": "application/json", "content-encoding": "gzip"}
+    response = await client.post("/users", content=b"{}", headers=headers)
+    assert response.status_code == 415
+    assert response.headers["accept-encoding"] == "identity"
+
+
+async def test_nesting_and_numbers_are_judged_as_node_judges_them(
+    client: httpx.AsyncClient,
+) -> None:
+    deep = await client.post(
+        "/users", content=b"[" * 33 + b"]" * 33, headers={"content-type": "application/json"}
+    )
+    assert deep.status_code == 400
+    assert deep.json()["detail"] == "The body nests deeper than 32 levels."
+    huge = b'{"email": "n@example.com", "name": ' + b"9" * 5000 + b"}"
+    number = await client.post("/users", content=huge, headers={"content-type": "application/json"})
+    assert number.status_code == 422
+    assert [e["pointer"] for e in number.json()["errors"]] == ["/name"]
+
+
+async def test_a_repeated_parameter_is_a_422(client: httpx.AsyncClient) -> None:
+    response = await client.get("/users?limit=1&limit=2")
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"parameter": "limit", "detail": "must be given once"}]
+
+
+async def test_head_answers_like_get_without_a_body(client: httpx.AsyncClient) -> None:
+    response = await client.head("/users")
+    assert response.status_code == 200
+    assert response.content == b""
+    assert response.headers["content-length"] == str(len((await client.get("/users")).content))
+
+
+async def test_a_client_that_leaves_mid_body_is_logged_as_499_not_a_crash(
+    client: httpx.AsyncClient, app: FastAPI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `client` runs the app's lifespan; the request goes to the app directly.
+    sent: list[Message] = []
+    incoming: list[Message] = [
+        {"type": "http.request", "body": b'{"email": ', "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+
+    async def receive() -> Message:
+        return incoming.pop(0)
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope: Scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/users",
+        "raw_path": b"/users",
+        "query_string": b"",
+        "headers": [(b"content-type", b"application/json")],
+    }
+    await app(scope, receive, send)
+    assert sent == []  # nobody to answer
+    log = capsys.readouterr().out
+    assert '"status": 499' in log
+    assert "unhandled error" not in log
+
+
+async def test_prepare_names_a_database_it_cannot_use_in_one_line(tmp_path: Path) -> None:
+    unreachable = await prepare("postgresql://nobody:secret@127.0.0.1:1/none")
+    assert unreachable is not None
+    assert unreachable.startswith("cannot use the database: ")
+    assert "\n" not in unreachable
+    assert "secret" not in unreachable
+    # A file whose users table another tool created (the Node twin's Kysely).
+    foreign = tmp_path / "foreign.db"
+    with sqlite3.connect(foreign) as connection:
+        connection.execute("CREATE TABLE users (id INTEGER PRIMARY KEY)")
+    clash = await prepare(f"sqlite:///{foreign}")
+    assert clash is not None
+    assert "already exists" in clash
+    assert await prepare(f"sqlite:///{tmp_path / 'fresh.db'}") is None
+
+
+def test_the_update_schema_says_what_the_validators_enforce() -> None:
+    schema = UserUpdate.model_json_schema()
+    assert schema["minProperties"] == 1
+    for field in schema["properties"].values():
+        assert "default" not in field
+        assert "anyOf" not in field  # no null branch: null is refused
+    assert schema["properties"]["name"]["pattern"] == NO_CONTROL_CHARACTERS
+
+
+@pytest.mark.parametrize("user_id", ["7", "abc", "99999999999999999"])
+async def test_updating_no_user_is_a_404(client: httpx.AsyncClient, user_id: str) -> None:
+    response = await client.patch(f"/users/{user_id}", json={"name": "Nobody"})
+    assert response.status_code == 404
+    assert response.json()["detail"] == f"There is no user {user_id}."
