@@ -7,6 +7,9 @@ import express, { type Request, type Response } from "express";
 import { WebSocket, WebSocketServer } from "ws";
 import {
   errorHandler,
+  everyParameter,
+  methodNotAllowed,
+  noRepeatedParameters,
   notFound,
   validationProblem,
 } from "../problem-details.ts";
@@ -15,6 +18,7 @@ export const app = express();
 app.disable("x-powered-by");
 app.set("case sensitive routing", true);
 app.set("strict routing", true);
+app.set("query parser", everyParameter); // as Starlette: keep every one
 // What the server saw, so tests and operators can check it noticed each client.
 const stats = {
   streams_open: 0,
@@ -24,25 +28,75 @@ const stats = {
   chat_dropped: 0,
 };
 
-app.get("/healthz", (_req: Request, res: Response) => {
-  res.json({ status: "ok" });
-});
+// Each route: GET (Express answers HEAD with it), a 422 for a parameter
+// given twice, and a 405 for any other method.
+app
+  .route("/healthz")
+  .get(noRepeatedParameters, (_req: Request, res: Response) => {
+    res.json({ status: "ok" });
+  })
+  .all(methodNotAllowed("GET, HEAD"));
 
-app.get("/stats", (_req: Request, res: Response) => {
-  res.json(stats);
-});
+app
+  .route("/stats")
+  .get(noRepeatedParameters, (_req: Request, res: Response) => {
+    res.json(stats);
+  })
+  .all(methodNotAllowed("GET, HEAD"));
+
+/** One JSON line on stderr, the same line the Python version writes. */
+function log(level: string, event: string, fields: object = {}): void {
+  console.error(JSON.stringify({ level, event, ...fields }));
+}
+
+// --8<-- [start:params]
+type Range = [fallback: number, min: number, max: number];
+
+// ASCII digits only, from min to max, as in the Python version: Number()
+// would also take "+5", " 5", "5.0" and "0x5". A parameter given twice never
+// gets here: noRepeatedParameters answers 422 first.
+function intParams<K extends string>(
+  query: Request["query"],
+  ranges: Record<K, Range>,
+): Record<K, number> {
+  const values = {} as Record<K, number>;
+  const errors = [];
+  for (const [name, [fallback, min, max]] of Object.entries<Range>(ranges)) {
+    const given = query[name] ?? String(fallback);
+    const n =
+      typeof given === "string" && /^[0-9]{1,6}$/.test(given)
+        ? Number(given)
+        : Number.NaN;
+    if (n >= min && n <= max) values[name as K] = n;
+    else {
+      const detail = `must be an integer from ${min} to ${max}`;
+      errors.push({ parameter: name, detail });
+    }
+  }
+  if (errors.length > 0) throw validationProblem(errors);
+  return values;
+}
+// --8<-- [end:params]
 
 // --8<-- [start:sse]
-app.get("/events", async (req: Request, res: Response) => {
-  const count = intParam(req.query.count, 10, 1, 1000);
-  const intervalMs = intParam(req.query.interval_ms, 100, 0, 1000);
-  const pad = intParam(req.query.pad, 0, 0, 65536);
-  const given = { count, interval_ms: intervalMs, pad };
-  const bad = Object.entries(given).filter(([, value]) => value === undefined);
-  if (bad.length > 0) {
-    const detail = "out of range or not an integer";
-    throw validationProblem(bad.map(([parameter]) => ({ parameter, detail })));
-  }
+app
+  .route("/events")
+  .get(noRepeatedParameters, async (req: Request, res: Response) => {
+    const { count, interval_ms, pad } = intParams(req.query, {
+      count: [10, 1, 1000],
+      interval_ms: [100, 0, 1000],
+      pad: [0, 0, 65536],
+    });
+    await streamEvents(res, count, interval_ms, pad);
+  })
+  .all(methodNotAllowed("GET, HEAD"));
+
+async function streamEvents(
+  res: Response,
+  count: number,
+  intervalMs: number,
+  pad: number,
+): Promise<void> {
   res.writeHead(200, {
     "content-type": "text/event-stream",
     "cache-control": "no-cache",
@@ -52,15 +106,15 @@ app.get("/events", async (req: Request, res: Response) => {
   res.on("close", () => gone.abort());
   let finished = false;
   try {
-    for (let seq = 1; seq <= Number(count); seq++) {
+    for (let seq = 1; seq <= count; seq++) {
       stats.events_produced += 1;
-      const data = JSON.stringify({ seq, pad: "x".repeat(Number(pad)) });
+      const data = JSON.stringify({ seq, pad: "x".repeat(pad) });
       const event = `id: ${seq}\ndata: ${data}\n\n`;
       // write() returns false once the socket's buffer is full: wait for
       // "drain" before producing more, or a slow client would make this process
       // buffer without limit.
       if (!res.write(event)) await drainOrClose(res, gone.signal);
-      await sleep(Number(intervalMs), undefined, { signal: gone.signal });
+      await sleep(intervalMs, undefined, { signal: gone.signal });
     }
     res.end();
     finished = true;
@@ -68,9 +122,12 @@ app.get("/events", async (req: Request, res: Response) => {
     // the client went away: sleep() or drainOrClose() was aborted
   } finally {
     stats.streams_open -= 1;
-    if (!finished) stats.streams_abandoned += 1;
+    if (!finished) {
+      stats.streams_abandoned += 1;
+      log("info", "client disconnected", { path: "/events" });
+    }
   }
-});
+}
 
 function drainOrClose(res: Response, gone: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -89,21 +146,30 @@ function drainOrClose(res: Response, gone: AbortSignal): Promise<void> {
 const MAX_TEXT = 1000; // characters per chat message
 // Bytes waiting for one member; a member this far behind is dropped.
 const MAX_BUFFERED = 256 * 1024;
+const MAX_FRAME = 64 * 1024; // bytes, as in the Python version
 // ws enforces maxPayload itself (closing with 1009); the character limit is
 // checked below.
 export const chatServer = new WebSocketServer({
   noServer: true,
-  maxPayload: 64 * 1024,
+  maxPayload: MAX_FRAME,
 });
 let seq = 0;
 
 chatServer.on("connection", (socket: WebSocket) => {
   stats.chat_members = chatServer.clients.size;
+  // --8<-- [start:error-listener]
+  // A frame that breaks RFC 6455 (or is over maxPayload): ws has already
+  // sent the close code; an "error" event without a listener would throw
+  // and end the process.
+  socket.on("error", (error) => {
+    log("warning", "bad websocket frame", { detail: error.message });
+  });
+  // --8<-- [end:error-listener]
   socket.on("message", (data, isBinary) => {
-    if (isBinary) return socket.close(1003, "text frames only");
+    if (isBinary) return reject(socket, 1003, "text frames only");
     const text = data.toString();
     if ([...text].length > MAX_TEXT) {
-      return socket.close(1009, `at most ${MAX_TEXT} characters`);
+      return reject(socket, 1009, `at most ${MAX_TEXT} characters`);
     }
     seq += 1;
     const line = JSON.stringify({ seq, text });
@@ -126,6 +192,11 @@ chatServer.on("connection", (socket: WebSocket) => {
   });
 });
 
+function reject(socket: WebSocket, code: number, reason: string): void {
+  log("warning", "bad websocket frame", { detail: reason });
+  socket.close(code, reason);
+}
+
 // Express leaves the Upgrade handshake alone: the HTTP server hands it to ws.
 export function attachChat(server: Server): void {
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -138,18 +209,6 @@ export function attachChat(server: Server): void {
 // --8<-- [end:chat]
 
 // --8<-- [start:errors]
-function intParam(
-  value: unknown,
-  fallback: number,
-  min: number,
-  max: number,
-): number | undefined {
-  if (value === undefined) return fallback;
-  if (typeof value !== "string" || !/^\d{1,6}$/.test(value)) return undefined;
-  const n = Number(value);
-  return n >= min && n <= max ? n : undefined;
-}
-
 // Registered last: every request that no route matched, then every error.
 app.use(notFound, errorHandler());
 // --8<-- [end:errors]

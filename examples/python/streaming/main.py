@@ -6,18 +6,26 @@ Server-Sent Events with back-pressure, and a WebSocket chat room.
 import asyncio
 import contextlib
 import json
+import logging
 import os
+import sys
 from collections.abc import AsyncIterator
 from typing import Annotated
 
+import anyio
 import uvicorn
-from fastapi import FastAPI, Query, WebSocket, WebSocketDisconnect
+from fastapi import Depends, FastAPI, Query, WebSocket, WebSocketDisconnect
 from fastapi.sse import EventSourceResponse, ServerSentEvent
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 
-from examples.python.problem_details import install
+from examples.python.problem_details import install, no_repeated_parameters
 
 app = FastAPI(title="streaming", redirect_slashes=False)
-install(app)
+install(app)  # problems; 405 with Allow; HEAD answered as GET
+# ?count=1&count=2 is a 422, not the last value, on every HTTP route. (Not
+# for the whole app: the dependency takes a Request, which a WebSocket is not.)
+ONCE = [Depends(no_repeated_parameters)]
 # What the server has seen, so tests (and operators) can check it noticed each
 # client.
 stats = {
@@ -29,40 +37,89 @@ stats = {
 }
 
 
-@app.get("/healthz")
+@app.get("/healthz", dependencies=ONCE)
 def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@app.get("/stats")
+@app.get("/stats", dependencies=ONCE)
 def get_stats() -> dict[str, int]:
     return stats
 
 
+def log(level: str, event: str, **fields: object) -> None:
+    """One JSON line on stderr, the same line the Node version writes."""
+    record = {"level": level, "event": event, **fields}
+    line = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    print(line, file=sys.stderr, flush=True)
+
+
+# --8<-- [start:params]
+# ASCII digits only, as in the Node version: a plain int parameter would also
+# take "+5", " 5", "5.0" and "1_0". The pattern shows in the OpenAPI
+# document; the range is checked after it.
+DIGITS = r"^[0-9]{1,6}$"
+
+
+def between(low: int, high: int) -> AfterValidator:
+    def check(value: str) -> str:
+        if not low <= int(value) <= high:
+            message = "must be an integer from {low} to {high}"
+            context = {"low": low, "high": high}
+            raise PydanticCustomError("int_range", message, context)
+        return value
+
+    return AfterValidator(check)
+
+
+# --8<-- [end:params]
+# --8<-- [start:disconnect]
+async def tracked() -> AsyncIterator[dict[str, bool]]:
+    """One stream's bookkeeping, done as FastAPI ends its request.
+
+    Not in a finally block of the generator: a client that vanishes while
+    the generator waits at a yield (its buffers full) leaves the generator
+    suspended until garbage collection.
+    """
+    stream = {"open": False, "finished": False}
+    try:
+        yield stream
+    except* (anyio.BrokenResourceError, anyio.ClosedResourceError):
+        # FastAPI's keep-alive task was still handing on an event as the
+        # client left; uvicorn would log this "Exception in ASGI
+        # application" with a traceback. One line below says it all.
+        pass
+    finally:
+        if stream["open"]:
+            stats["streams_open"] -= 1
+            if not stream["finished"]:
+                stats["streams_abandoned"] += 1
+                log("info", "client disconnected", path="/events")
+
+
+# --8<-- [end:disconnect]
 # --8<-- [start:sse]
-@app.get("/events", response_class=EventSourceResponse)
+@app.get("/events", response_class=EventSourceResponse, dependencies=ONCE)
 async def events(
-    count: Annotated[int, Query(ge=1, le=1000)] = 10,
-    interval_ms: Annotated[int, Query(ge=0, le=1000)] = 100,
-    pad: Annotated[int, Query(ge=0, le=65536)] = 0,
+    stream: Annotated[dict[str, bool], Depends(tracked)],
+    count: Annotated[str, Query(pattern=DIGITS), between(1, 1000)] = "10",
+    interval_ms: Annotated[
+        str, Query(pattern=DIGITS), between(0, 1000)
+    ] = "100",
+    pad: Annotated[str, Query(pattern=DIGITS), between(0, 65536)] = "0",
 ) -> AsyncIterator[ServerSentEvent]:
     # FastAPI pulls the next event only when the previous one has gone to the
     # socket's buffer, so a client that stops reading stops this loop: memory
     # stays bounded.
     stats["streams_open"] += 1
-    finished = False
-    try:
-        for seq in range(1, count + 1):
-            stats["events_produced"] += 1
-            yield ServerSentEvent(
-                id=str(seq), data={"seq": seq, "pad": "x" * pad}
-            )
-            await asyncio.sleep(interval_ms / 1000)
-        finished = True
-    finally:
-        # Reached on a client disconnect too: FastAPI cancels the generator.
-        stats["streams_open"] -= 1
-        stats["streams_abandoned"] += not finished
+    stream["open"] = True
+    for seq in range(1, int(count) + 1):
+        stats["events_produced"] += 1
+        yield ServerSentEvent(
+            id=str(seq), data={"seq": seq, "pad": "x" * int(pad)}
+        )
+        await asyncio.sleep(int(interval_ms) / 1000)
+    stream["finished"] = True
 
 
 # --8<-- [end:sse]
@@ -109,12 +166,17 @@ async def relay(websocket: WebSocket) -> None:
     while True:
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
+            code = message.get("code", 1005)
+            if code in PROTOCOL_ERRORS:  # uvicorn has closed the connection
+                detail = message.get("reason") or f"closed with {code}"
+                log("warning", "bad websocket frame", detail=detail)
             return
         text = message.get("text")
         if text is None:  # a binary frame
-            return await websocket.close(1003, "text frames only")
+            return await reject(websocket, 1003, "text frames only")
         if len(text) > MAX_TEXT:
-            return await websocket.close(1009, f"at most {MAX_TEXT} characters")
+            too_long = f"at most {MAX_TEXT} characters"
+            return await reject(websocket, 1009, too_long)
         room["seq"] += 1
         line = json.dumps({"seq": room["seq"], "text": text})
         # put_nowait never waits, so every member's outbox gets the lines in one
@@ -133,6 +195,31 @@ async def relay(websocket: WebSocket) -> None:
 
 
 # --8<-- [end:chat]
+# --8<-- [start:bad-frames]
+# A frame that breaks RFC 6455 never reaches relay(): uvicorn closes the
+# connection itself, with 1002 (protocol error), 1007 (invalid UTF-8) or 1009
+# (over MAX_FRAME), and tells the application only the code.
+PROTOCOL_ERRORS = {1002, 1007, 1009}
+MAX_FRAME = 64 * 1024  # bytes; uvicorn's default is 16 MiB
+# For invalid UTF-8 uvicorn also logs a traceback of its own decoding; the
+# line relay() logs says it all.
+logging.getLogger("uvicorn.error").addFilter(
+    lambda record: (
+        not record.exc_info
+        or not isinstance(record.exc_info[1], UnicodeDecodeError)
+    )
+)
+
+
+async def reject(websocket: WebSocket, code: int, reason: str) -> None:
+    log("warning", "bad websocket frame", detail=reason)
+    await websocket.close(code, reason)
+
+
+# --8<-- [end:bad-frames]
+# --8<-- [start:main]
 if __name__ == "__main__":
     port = int(os.environ.get("PORT", "8080"))
-    uvicorn.run(app, host=os.environ.get("HOST", "127.0.0.1"), port=port)
+    host = os.environ.get("HOST", "127.0.0.1")
+    uvicorn.run(app, host=host, port=port, ws_max_size=MAX_FRAME)
+# --8<-- [end:main]

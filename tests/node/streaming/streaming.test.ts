@@ -142,9 +142,37 @@ test("SSE stops producing for a client that stops reading, and notices it leave"
 test("SSE bad parameters are a 422 problem naming each one", async () => {
   const res = await request(app).get("/events?count=0&pad=x").expect(422);
   assertValidationProblem(res, [
-    { parameter: "count", detail: "out of range or not an integer" },
-    { parameter: "pad", detail: "out of range or not an integer" },
+    { parameter: "count", detail: "must be an integer from 1 to 1000" },
+    { parameter: "pad", detail: "must be an integer from 0 to 65536" },
   ]);
+});
+
+for (const value of ["%2B5", "+5", "%205", "5.0", "1_0", "1e2", "0x5", ""]) {
+  test(`SSE count=${value} is not digits only: a 422`, async () => {
+    const res = await request(app).get(`/events?count=${value}`).expect(422);
+    assertValidationProblem(res, [
+      { parameter: "count", detail: "must be an integer from 1 to 1000" },
+    ]);
+  });
+}
+
+test("SSE parameters given twice are a 422, before their values are read", async () => {
+  const res = await request(app).get("/events?count=1&count=x").expect(422);
+  assertValidationProblem(res, [
+    { parameter: "count", detail: "must be given once" },
+  ]);
+});
+
+test("HEAD answers like GET without a body; other methods are a 405", async () => {
+  for (const path of ["/healthz", "/stats", "/events?count=1&interval_ms=0"]) {
+    const res = await request(app).head(path).expect(200);
+    assert.deepEqual(res.body, {});
+    await request(app).post(path).expect("allow", "GET, HEAD").expect(405, {
+      type: "about:blank",
+      title: "Method Not Allowed",
+      status: 405,
+    });
+  }
 });
 
 test("chat relays every message to every member in order", async () => {
@@ -174,6 +202,31 @@ for (const [name, message, code] of [
     assert.equal(await closed, code);
   });
 }
+
+test("a frame over 64 KiB closes with 1009, logs one line and the server stays up", async (t) => {
+  const logged = t.mock.method(console, "error", () => {});
+  const ws = await open();
+  const closed = new Promise<number>((resolve) => ws.once("close", resolve));
+  ws.send("x".repeat(64 * 1024 + 1));
+  assert.equal(await closed, 1009);
+  // ws emits "error" after sending the close frame: wait for the listener.
+  assert.ok(await eventually(async () => logged.mock.callCount() > 0));
+  assert.deepEqual(
+    logged.mock.calls.map((call) => JSON.parse(String(call.arguments[0]))),
+    [
+      {
+        level: "warning",
+        event: "bad websocket frame",
+        detail: "Max payload size exceeded",
+      },
+    ],
+  );
+  const member = await open();
+  const echoed = nextMessages(member, 1);
+  member.send("still serving");
+  assert.equal((await echoed)[0]?.text, "still serving");
+  member.close();
+});
 
 test("chat drops a member that stops reading; the others are still served", async () => {
   const dropped = (await stats()).chat_dropped ?? 0;

@@ -5,12 +5,16 @@ in uvicorn on a background thread of this process (coverage still sees it) and t
 `websockets` client talks to it over 127.0.0.1.
 """
 
+import contextlib
 import json
+import os
 import socket
+import struct
 import threading
 import time
 from collections.abc import Iterator
 
+import anyio
 import httpx
 import pytest
 import uvicorn
@@ -33,7 +37,13 @@ def app() -> FastAPI:
 def chat_url() -> Iterator[str]:
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(streaming.app, host="127.0.0.1", port=port, log_level="error")
+        uvicorn.Config(
+            streaming.app,
+            host="127.0.0.1",
+            port=port,
+            log_level="error",
+            ws_max_size=streaming.MAX_FRAME,  # as when main.py is run directly
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -64,6 +74,48 @@ async def test_sse_bad_count_is_a_422_problem(client: httpx.AsyncClient) -> None
 
 
 @pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("query", "parameters"),
+    [
+        ("count=%2B5", ["count"]),
+        ("count=%205", ["count"]),
+        ("count=5.0", ["count"]),
+        ("count=1_0", ["count"]),
+        ("count=1&count=2", ["count"]),
+        ("count=0&pad=x", ["count", "pad"]),
+    ],
+)
+async def test_sse_parameters_are_digits_in_range_given_once(
+    client: httpx.AsyncClient, query: str, parameters: list[str]
+) -> None:
+    response = await client.get(f"/events?{query}")
+    assert response.status_code == 422
+    assert [error["parameter"] for error in response.json()["errors"]] == parameters
+
+
+@pytest.mark.anyio
+async def test_a_stream_left_mid_event_is_counted_and_logged_once(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # FastAPI enters the dependency as a context manager; when the client leaves while
+    # FastAPI's SSE keep-alive task is handing on an event, that task's error reaches it
+    # as the request ends.
+    def keep_alive_task_fails() -> None:
+        raise anyio.BrokenResourceError
+
+    before = dict(streaming.stats)
+    async with contextlib.asynccontextmanager(streaming.tracked)() as stream:
+        streaming.stats["streams_open"] += 1
+        stream["open"] = True
+        keep_alive_task_fails()  # swallowed: nothing else went wrong
+    assert streaming.stats["streams_open"] == before["streams_open"]
+    assert streaming.stats["streams_abandoned"] == before["streams_abandoned"] + 1
+    assert capsys.readouterr().err == (
+        '{"level":"info","event":"client disconnected","path":"/events"}\n'
+    )
+
+
+@pytest.mark.anyio
 async def test_healthz_and_unknown_route(client: httpx.AsyncClient) -> None:
     assert (await client.get("/healthz")).json() == {"status": "ok"}
     response = await client.get("/nope")
@@ -90,6 +142,44 @@ def test_chat_closes_on_bad_frames(chat_url: str, message: str | bytes, code: in
             member.recv(timeout=5)
     assert closed.value.rcvd is not None
     assert closed.value.rcvd.code == code
+
+
+def client_frame(opcode: int, payload: bytes, *, mask: bool = True) -> bytes:
+    """One final frame of under 126 bytes, masked as RFC 6455 requires of a client
+    unless told otherwise; the tests/contract probes try many more."""
+    head = struct.pack("!BB", 0x80 | opcode, (0x80 if mask else 0) | len(payload))
+    if not mask:
+        return head + payload
+    key = os.urandom(4)
+    return head + key + bytes(byte ^ key[n % 4] for n, byte in enumerate(payload))
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        (client_frame(0x3, b""), 1002),  # a reserved opcode
+        (client_frame(0x1, b"\xff"), 1007),  # invalid UTF-8
+        (client_frame(0x1, b"hi", mask=False), 1002),
+    ],
+    ids=["reserved-opcode", "invalid-utf8", "unmasked"],
+)
+def test_chat_closes_on_frames_that_break_the_protocol(
+    chat_url: str, capsys: pytest.CaptureFixture[str], raw: bytes, code: int
+) -> None:
+    with connect(chat_url) as member:
+        member.socket.sendall(raw)
+        with pytest.raises(ConnectionClosed) as closed:
+            member.recv(timeout=5)
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == code
+    errors: list[str] = []
+
+    def logged() -> bool:
+        errors.append(capsys.readouterr().err)
+        return "bad websocket frame" in "".join(errors)
+
+    assert eventually(logged)
+    assert "Traceback" not in "".join(errors)
 
 
 def test_chat_drops_a_member_that_stops_reading(chat_url: str) -> None:
