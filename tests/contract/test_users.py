@@ -6,6 +6,8 @@ the database must hold exactly the rows that the successful requests created.
 
 import json
 import re
+import socket
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -511,6 +513,24 @@ def test_patch_racing_delete_is_200_or_404_never_500(
             del ledger[user["id"]]
             assert client.get(path).status_code == 404
     assert outcomes <= {(200, 204), (404, 204)}, outcomes
+
+
+def test_a_client_that_leaves_mid_body_is_one_log_line_not_an_error(
+    server: RunningServer,
+) -> None:
+    host, port = server.base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as raw:
+        raw.sendall(
+            b"POST /users HTTP/1.1\r\nHost: x\r\nX-Request-ID: leaver-1\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"
+        )
+        time.sleep(0.2)  # the server is now waiting for the other 99 bytes
+    output = server.wait_for_output('"leaver-1"')
+    time.sleep(0.5)  # anything else it logs about the request comes now
+    lines = [line for line in server.output().splitlines() if "leaver-1" in line]
+    assert len(lines) == 1, lines  # the request line, not an error with a stack
+    assert json.loads(lines[0])["status"] == 499
+    assert "Exception in ASGI application" not in output
 
 
 def test_database_holds_exactly_the_created_rows(
