@@ -3,8 +3,9 @@
 // same shape, and in the same shape as examples/python/problem_details.py.
 
 // --8<-- [start:problem-details]
-import { STATUS_CODES } from "node:http";
+import { type Server, type ServerResponse, STATUS_CODES } from "node:http";
 import { parse } from "node:querystring";
+import type { Duplex } from "node:stream";
 import type { NextFunction, Request, Response } from "express";
 import type { z } from "zod";
 
@@ -167,3 +168,39 @@ export function errorHandler(logger: ErrorLog = console) {
   };
 }
 // --8<-- [end:problem-details]
+
+// --8<-- [start:parser-errors]
+/** Requests that Node's own HTTP parser refuses never reach Express; Node
+ * answers them with a bare status line. Answer them with a problem too. */
+export function answerParserErrors(server: Server): Server {
+  // Node's status for each parser error (lib/_http_server.js); else 400.
+  const statuses: Record<string, number> = {
+    HPE_HEADER_OVERFLOW: 431, // over 16 KiB or 1,000 fields of headers
+    HPE_CHUNK_EXTENSIONS_OVERFLOW: 413,
+    ERR_HTTP_REQUEST_TIMEOUT: 408,
+  };
+  server.on("clientError", (error, socket: Duplex) => {
+    if (socket.writableEnded) return; // answered already: closing
+    // The response Node is writing on this connection: once its head is
+    // out, more bytes would corrupt it. Node's default checks it too.
+    const writing = (socket as { _httpMessage?: ServerResponse | null })
+      ._httpMessage;
+    if (!socket.writable || writing?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    const code = (error as NodeJS.ErrnoException).code ?? "";
+    const status = statuses[code] ?? 400;
+    const title = TITLES[status] ?? STATUS_CODES[status];
+    const body = JSON.stringify({ type: "about:blank", title, status });
+    socket.end(
+      `HTTP/1.1 ${status} ${title}\r\n` +
+        "Content-Type: application/problem+json; charset=utf-8\r\n" +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+        "Connection: close\r\n\r\n" +
+        body,
+    );
+  });
+  return server;
+}
+// --8<-- [end:parser-errors]

@@ -3,6 +3,7 @@
 import { Worker } from "node:worker_threads";
 import express, { type Request, type Response } from "express";
 import {
+  answerParserErrors,
   errorHandler,
   everyParameter,
   methodNotAllowed,
@@ -98,5 +99,6 @@ app.use(notFound, errorHandler());
 
 if (import.meta.main) {
   const port = Number(process.env.PORT ?? 8080);
-  app.listen(port, process.env.HOST ?? "127.0.0.1");
+  // Requests that Node's HTTP parser refuses get problems too.
+  answerParserErrors(app.listen(port, process.env.HOST ?? "127.0.0.1"));
 }

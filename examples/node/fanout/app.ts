@@ -1,6 +1,7 @@
 // Concurrent I/O fan-out: three slow upstream calls at once, one deadline.
 import express, { type Request, type Response } from "express";
 import {
+  answerParserErrors,
   errorHandler,
   everyParameter,
   methodNotAllowed,
@@ -114,5 +115,6 @@ app.use(notFound, errorHandler());
 
 if (import.meta.main) {
   const port = Number(process.env.PORT ?? 8080);
-  app.listen(port, process.env.HOST ?? "127.0.0.1");
+  // Requests that Node's HTTP parser refuses get problems too.
+  answerParserErrors(app.listen(port, process.env.HOST ?? "127.0.0.1"));
 }

@@ -4,6 +4,7 @@
 // --8<-- [start:app]
 import express, { type Request, type Response } from "express";
 import {
+  answerParserErrors,
   errorHandler,
   everyParameter,
   methodNotAllowed,
@@ -55,8 +56,10 @@ app.use(notFound, errorHandler());
 if (import.meta.main) {
   const host = process.env.HOST ?? "127.0.0.1";
   const port = Number(process.env.PORT ?? 8080);
-  app.listen(port, host, () => {
+  const server = app.listen(port, host, () => {
     console.log(`listening on http://${host}:${port}`);
   });
+  // Requests that Node's HTTP parser refuses get problems too.
+  answerParserErrors(server);
 }
 // --8<-- [end:main]

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import Database from "better-sqlite3";
 import express, { type Request, type Response } from "express";
 import {
+  answerParserErrors,
   errorHandler,
   notFound,
   validationProblem,
@@ -75,6 +76,8 @@ export function shutdown(server: Server, graceMs: number): Promise<number> {
 if (import.meta.main) {
   const port = Number(process.env.PORT ?? 8080);
   const server = app.listen(port, process.env.HOST ?? "127.0.0.1");
+  // Requests that Node's HTTP parser refuses get problems too.
+  answerParserErrors(server);
   const graceMs = Number(process.env.SHUTDOWN_GRACE_MS ?? 10_000);
   process.once("SIGTERM", async () => {
     // exit() rather than waiting for the event loop to empty: the timers of

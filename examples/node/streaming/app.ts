@@ -6,6 +6,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import express, { type Request, type Response } from "express";
 import { WebSocket, WebSocketServer } from "ws";
 import {
+  answerParserErrors,
   errorHandler,
   everyParameter,
   methodNotAllowed,
@@ -215,5 +216,8 @@ app.use(notFound, errorHandler());
 
 if (import.meta.main) {
   const port = Number(process.env.PORT ?? 8080);
-  attachChat(app.listen(port, process.env.HOST ?? "127.0.0.1"));
+  const server = app.listen(port, process.env.HOST ?? "127.0.0.1");
+  // Requests that Node's HTTP parser refuses get problems too.
+  answerParserErrors(server);
+  attachChat(server);
 }

@@ -5,6 +5,7 @@ import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { z } from "zod";
 import {
+  answerParserErrors,
   errorHandler,
   everyParameter,
   methodNotAllowed,
@@ -228,6 +229,7 @@ if (import.meta.main) {
     process.exit(1);
   }
   const app = createApp(db, createLogger(config.LOG_LEVEL));
-  app.listen(config.PORT, config.HOST);
+  // Requests that Node's HTTP parser refuses get problems too.
+  answerParserErrors(app.listen(config.PORT, config.HOST));
 }
 // --8<-- [end:main]

@@ -111,3 +111,108 @@ test("run directly, the file listens on PORT, says where, and SIGTERM ends it", 
   // No SIGTERM handler: the signal's default action ends the process.
   assert.deepEqual(await server.stop(), { code: null, signal: "SIGTERM" });
 });
+
+// Requests that Node's HTTP parser refuses never reach Express; the examples
+// answer them with answerParserErrors (examples/node/problem-details.ts).
+// tests/protocol/ probes every example's server with them; these cover each
+// branch of the handler in-process.
+
+/** A server on a free port of 127.0.0.1 with the handler installed. */
+async function parserErrorServer(
+  t: import("node:test").TestContext,
+  handler: import("node:http").RequestListener = app,
+): Promise<{ server: import("node:http").Server; port: number }> {
+  // Imported here: the imports at the top are the ones the Hello page shows.
+  const { createServer } = await import("node:http");
+  const { answerParserErrors } = await import(
+    "../../../examples/node/problem-details.ts"
+  );
+  const server = answerParserErrors(createServer(handler));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  t.after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const address = server.address();
+  assert.ok(address !== null && typeof address === "object");
+  return { server, port: address.port };
+}
+
+/** Write `first`; once an answer's head is in, write each of `more` and end
+ * the request side. Return everything read until the server closed. */
+async function rawExchange(
+  port: number,
+  first: string,
+  ...more: string[]
+): Promise<string> {
+  const { connect } = await import("node:net");
+  // Half-open: the client writes on after the server has ended its side.
+  const socket = connect({ port, host: "127.0.0.1", allowHalfOpen: true });
+  socket.setEncoding("latin1");
+  let text = "";
+  const answered = new Promise<void>((resolve) => {
+    socket.on("data", (chunk: string) => {
+      text += chunk;
+      if (text.includes("\r\n\r\n")) resolve();
+    });
+  });
+  const closed = new Promise((resolve) => socket.once("close", resolve));
+  socket.write(first);
+  await answered;
+  for (const bytes of more) socket.write(bytes);
+  socket.end();
+  await closed;
+  return text;
+}
+
+function problemReply(status: number, title: string): string {
+  const body = JSON.stringify({ type: "about:blank", title, status });
+  return (
+    `HTTP/1.1 ${status} ${title}\r\n` +
+    "Content-Type: application/problem+json; charset=utf-8\r\n" +
+    `Content-Length: ${body.length}\r\n` +
+    `Connection: close\r\n\r\n${body}`
+  );
+}
+
+test("a request line Node's parser refuses is a 400 problem", async (t) => {
+  const { port } = await parserErrorServer(t);
+  const reply = await rawExchange(port, "FOO /healthz HTTP/1.1\r\n\r\n");
+  assert.equal(reply, problemReply(400, "Bad Request"));
+});
+
+test("headers over Node's 16 KiB are a 431 problem", async (t) => {
+  const { port } = await parserErrorServer(t);
+  const big = `X-Big: ${"a".repeat(20 * 1024)}\r\n`;
+  const reply = await rawExchange(
+    port,
+    `GET /healthz HTTP/1.1\r\nHost: x\r\n${big}\r\n`,
+  );
+  assert.equal(reply, problemReply(431, "Request Header Fields Too Large"));
+});
+
+test("bytes after the parser's answer get no second answer", async (t) => {
+  const { server, port } = await parserErrorServer(t);
+  let errors = 0;
+  server.on("clientError", () => {
+    errors += 1;
+  });
+  const reply = await rawExchange(port, "FOO / HTTP/1.1\r\n\r\n", "more\r\n");
+  assert.equal(reply, problemReply(400, "Bad Request"));
+  assert.ok(errors >= 2, `${errors} parser errors`); // one answered, at most
+});
+
+test("a parse error mid-response cuts the response, adding nothing", async (t) => {
+  const { port } = await parserErrorServer(t, (_req, res) => {
+    res.writeHead(200, { "Content-Type": "text/plain" });
+    res.write("partial"); // and never ends
+  });
+  const reply = await rawExchange(
+    port,
+    "GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+    "FOO / HTTP/1.1\r\n\r\n",
+  );
+  assert.match(reply, /^HTTP\/1\.1 200 OK\r\n/);
+  assert.ok(reply.endsWith("partial\r\n"), reply);
+  assert.doesNotMatch(reply, /400/);
+});
