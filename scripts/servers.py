@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -26,6 +27,9 @@ from scripts.polling import eventually
 ROOT = Path(__file__).resolve().parent.parent
 RUNTIMES = ("python", "node")
 NODE_MAJOR = 24
+PORT_ATTEMPTS = 3
+# How uvicorn ("[Errno 98] ... address already in use") and Node (EADDRINUSE) say so.
+PORT_TAKEN = re.compile(r"address already in use|EADDRINUSE", re.IGNORECASE)
 
 
 class NodeNotFoundError(RuntimeError):
@@ -116,6 +120,41 @@ class RunningServer:
         return self.output()
 
 
+def listening_sockets(port: int) -> set[str] | None:
+    """The socket inodes listening on TCP `port` (Linux), or None where unknown."""
+    table = Path("/proc/net/tcp")
+    if not table.exists():
+        return None
+    listen, suffix = "0A", f":{port:04X}"
+    rows = (line.split() for line in table.read_text().splitlines()[1:])
+    return {r[9] for r in rows if r[1].endswith(suffix) and r[3] == listen}
+
+
+def session_holds(session: int, inodes: set[str]) -> bool:
+    """Whether a process of `session` (a server and its children) holds a socket."""
+    wanted = {f"socket:[{inode}]" for inode in inodes}
+    for proc in Path("/proc").iterdir():
+        try:
+            # Field 6 of stat is the session id; the name in field 2 may hold spaces.
+            if int(proc.joinpath("stat").read_text().rsplit(")", 1)[1].split()[3]) != session:
+                continue
+            if any(os.readlink(fd) in wanted for fd in proc.joinpath("fd").iterdir()):
+                return True
+        except (OSError, ValueError, IndexError):
+            continue  # not a process, gone meanwhile, or not ours to read
+    return False
+
+
+def serves(process: subprocess.Popen[bytes], port: int) -> bool:
+    """Whether `process` (or a child) is the one listening on `port`.
+
+    free_port() can only say a port was free a moment ago: another test's server may
+    take it first, answer the readiness probe in this server's place, and leave.
+    """
+    inodes = listening_sockets(port)
+    return inodes is None or session_holds(process.pid, inodes)
+
+
 def answers_ok(url: str) -> bool:
     """True when a GET of `url` answers 200 right now."""
     try:
@@ -179,7 +218,10 @@ def launched(
         )
         try:
             ready = eventually(
-                lambda: process.poll() is not None or answers_ok(base_url + ready_path),
+                lambda: (
+                    process.poll() is not None
+                    or (answers_ok(base_url + ready_path) and serves(process, port))
+                ),
                 timeout,
                 poll,
             )
@@ -216,13 +258,25 @@ def running_server(
         ServerStartError: the server exited or was not ready in time; the message
             includes everything it printed.
     """
-    port = free_port()
-    server_env = {"HOST": "127.0.0.1", "PORT": str(port), **(env or {})}
-    with launched(
-        example_command(runtime, example),
-        port=port,
-        env=server_env,
-        ready_path=ready_path,
-        timeout=timeout,
-    ) as server:
-        yield server
+    for attempt in range(1, PORT_ATTEMPTS + 1):
+        port = free_port()
+        server_env = {"HOST": "127.0.0.1", "PORT": str(port), **(env or {})}
+        stack = contextlib.ExitStack()
+        try:
+            server = stack.enter_context(
+                launched(
+                    example_command(runtime, example),
+                    port=port,
+                    env=server_env,
+                    ready_path=ready_path,
+                    timeout=timeout,
+                )
+            )
+        except ServerStartError as error:
+            # Another process took the port between free_port() and the bind.
+            if attempt == PORT_ATTEMPTS or not PORT_TAKEN.search(str(error)):
+                raise
+            continue
+        with stack:
+            yield server
+        return

@@ -77,3 +77,34 @@ def test_wait_for_output_sees_later_writes_and_gives_up_in_time() -> None:
         assert "listening on" in server.wait_for_output("listening on", timeout=5)
         with pytest.raises(AssertionError, match=r"not printed within 0\.2 s"):
             server.wait_for_output("never printed", timeout=0.2)
+
+
+@pytest.mark.parametrize("runtime", servers.RUNTIMES)
+def test_another_server_on_the_port_is_not_taken_for_this_one(runtime: str) -> None:
+    # The port race: a server already answers /healthz on the port this one was given.
+    with servers.running_server("python", "hello") as squatter:
+        port = int(squatter.base_url.rsplit(":", 1)[1])
+        command = servers.example_command(runtime, "hello")
+        env = {"HOST": "127.0.0.1", "PORT": str(port)}
+        with (
+            pytest.raises(servers.ServerStartError, match="exited with status") as failure,
+            servers.launched(command, port=port, env=env, timeout=20),
+        ):
+            pytest.fail("took the squatter's answer for its own")  # pragma: no cover
+        assert servers.PORT_TAKEN.search(str(failure.value))
+
+
+def test_a_taken_port_is_retried_with_another(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        taken = holder.getsockname()[1]
+        free = servers.free_port()
+        ports = iter([taken, free])
+        monkeypatch.setattr(servers, "free_port", lambda: next(ports))
+        with servers.running_server("node", "hello") as server:
+            assert server.base_url.endswith(f":{free}")
+            assert servers.serves(server.process, free)
+            assert not servers.serves(server.process, taken)

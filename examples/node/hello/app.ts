@@ -56,7 +56,9 @@ app.use(notFound, errorHandler());
 if (import.meta.main) {
   const host = process.env.HOST ?? "127.0.0.1";
   const port = Number(process.env.PORT ?? 8080);
-  const server = app.listen(port, host, () => {
+  const server = app.listen(port, host, (error?: Error) => {
+    // Express 5 reports a failed listen (EADDRINUSE) here: exit 1 with it.
+    if (error) throw error;
     console.log(`listening on http://${host}:${port}`);
   });
   // Requests that Node's HTTP parser refuses get problems too.
