@@ -50,6 +50,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 app = FastAPI(
     title="cpu",
     redirect_slashes=False,
+    # No /openapi.json, /docs or /redoc: the Node twin has none (users serves
+    # OpenAPI in both).
+    openapi_url=None,
     lifespan=lifespan,
     dependencies=[Depends(no_repeated_parameters)],
 )

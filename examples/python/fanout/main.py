@@ -20,6 +20,9 @@ from examples.python.problem_details import (
 app = FastAPI(
     title="fanout",
     redirect_slashes=False,
+    # No /openapi.json, /docs or /redoc: the Node twin has none (users serves
+    # OpenAPI in both).
+    openapi_url=None,
     dependencies=[Depends(no_repeated_parameters)],
 )
 install(app)

@@ -17,6 +17,9 @@ from examples.python.problem_details import install, no_repeated_parameters
 app = FastAPI(
     title="hello",
     redirect_slashes=False,
+    # No /openapi.json, /docs or /redoc: the Node twin has none (users serves
+    # OpenAPI in both).
+    openapi_url=None,
     dependencies=[Depends(no_repeated_parameters)],
 )
 install(app)  # problems; 405 with Allow; HEAD answered as GET

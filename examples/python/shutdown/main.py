@@ -37,7 +37,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 # --8<-- [end:lifespan]
-app = FastAPI(title="shutdown", redirect_slashes=False, lifespan=lifespan)
+# No /openapi.json, /docs or /redoc: the Node twin has none.
+app = FastAPI(
+    title="shutdown",
+    redirect_slashes=False,
+    lifespan=lifespan,
+    openapi_url=None,
+)
 install(app)
 
 

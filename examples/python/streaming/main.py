@@ -21,7 +21,8 @@ from pydantic_core import PydanticCustomError
 
 from examples.python.problem_details import install, no_repeated_parameters
 
-app = FastAPI(title="streaming", redirect_slashes=False)
+# No /openapi.json, /docs or /redoc: the Node twin has none.
+app = FastAPI(title="streaming", redirect_slashes=False, openapi_url=None)
 install(app)  # problems; 405 with Allow; HEAD answered as GET
 # ?count=1&count=2 is a 422, not the last value, on every HTTP route. (Not
 # for the whole app: the dependency takes a Request, which a WebSocket is not.)
