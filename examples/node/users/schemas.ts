@@ -38,10 +38,11 @@ export const UserCreate = z.strictObject({ email, name });
 // A partial update: absent fields stay as they are; `null` is not a value.
 export const UserUpdate = z
   .strictObject({ email: email.optional(), name: name.optional() })
-  .refine(
-    (body) => Object.keys(body).length > 0,
-    "give at least one of email, name",
-  )
+  .refine((body) => Object.keys(body).length > 0, {
+    message: "give at least one of email, name",
+    // Only once the fields are valid, as Pydantic's model validator runs.
+    when: (payload) => payload.issues.length === 0,
+  })
   .meta({ minProperties: 1 }); // the refine, said in the OpenAPI document
 
 // Repeated parameters never get here: noRepeatedParameters answers 422.

@@ -80,7 +80,9 @@ class BodyLimit:
         has_body = (
             b"content-length" in headers or b"transfer-encoding" in headers
         )
-        encoding = headers.get(b"content-encoding", b"identity").lower()
+        # Empty or padded reads as identity, as in Node's body parser.
+        encoding = headers.get(b"content-encoding", b"").strip().lower()
+        encoding = encoding or b"identity"
         if has_body and encoding != b"identity":
             # As express.raw({ inflate: false }): no compressed bodies.
             compressed = Problem(415, detail=ENCODING_DETAIL)
