@@ -209,6 +209,30 @@ def tests(session: nox.Session) -> None:
     )
 
 
+@nox.session(default=False)
+def fuzz(session: nox.Session) -> None:
+    """Fuzz both runtimes long: tests/fuzz with FUZZ_PROFILE=long (about 10 minutes).
+
+    Schemathesis sends 1,000 generated cases per operation of users' OpenAPI document to
+    each runtime (about 5,100 per runtime with its coverage cases); the differential test
+    sends 2,000 request sequences to each of five example pairs. Both are seeded, so a
+    run repeats the last one; each test stops after 30 minutes at most. A full run took
+    9 minutes on a busy two-core machine. `nox -s tests` runs the same tests with the
+    quick profile; arguments go to pytest (`nox -s fuzz -- -k users`).
+    """
+    install_groups(session, "test")
+    npm_ci(session)
+    session.run(
+        "pytest",
+        "tests/fuzz",
+        "--timeout=1800",
+        "-o",
+        "faulthandler_timeout=1790",
+        *session.posargs,
+        env={"FUZZ_PROFILE": "long"},
+    )
+
+
 @nox.session
 def lint(session: nox.Session) -> None:
     """Both languages as strictly: Ruff and mypy --strict; Biome and `tsc --noEmit`."""
