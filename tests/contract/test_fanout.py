@@ -7,6 +7,12 @@ import httpx
 import pytest
 
 from scripts.servers import running_server
+from tests.contract.answers import (
+    assert_head_like_get,
+    assert_method_not_allowed,
+    assert_not_found,
+    assert_validation_problem,
+)
 from tests.contract.upstream import SlowUpstream, slow_upstream
 
 DELAY = 0.5  # each upstream call; three in sequence would take 1.5 s
@@ -92,26 +98,6 @@ def test_one_failing_upstream_is_a_502_naming_it(
     assert upstream.wait_for(abandoned=2, timeout=4.0), f"abandoned: {upstream.abandoned}"
 
 
-def media_type(response: httpx.Response) -> str:
-    return response.headers["content-type"].split(";")[0].strip()
-
-
-def assert_validation_problem(response: httpx.Response, errors: list[dict[str, str]]) -> None:
-    """A 422 naming exactly these parameters (and, where given, these details)."""
-    assert response.status_code == 422
-    assert media_type(response) == "application/problem+json"
-    body = response.json()
-    assert (body["type"], body["title"], body["status"], body["detail"]) == (
-        "/problems/validation-error",
-        "Unprocessable Content",
-        422,
-        "The request is invalid.",
-    )
-    assert [error["parameter"] for error in body["errors"]] == [e["parameter"] for e in errors]
-    for got, want in zip(body["errors"], errors, strict=True):
-        assert got["detail"] == want.get("detail", got["detail"])
-
-
 # `timeout_ms` exactly as it goes on the wire: digits only, 50 to 5000, no sign,
 # no space (%20, or + in a query), no fraction, no exponent, no underscore, no
 # leading zero.
@@ -179,11 +165,7 @@ def test_every_parameter_counts_past_a_thousand(client: httpx.Client) -> None:
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"])
 @pytest.mark.parametrize("path", ["/healthz", "/dashboard"])
 def test_wrong_method_is_405_with_allow(client: httpx.Client, method: str, path: str) -> None:
-    response = client.request(method, path)
-    assert response.status_code == 405
-    assert response.headers["allow"] == "GET, HEAD"
-    assert media_type(response) == "application/problem+json"
-    assert response.json() == {"type": "about:blank", "title": "Method Not Allowed", "status": 405}
+    assert_method_not_allowed(client.request(method, path))
 
 
 @pytest.mark.parametrize(
@@ -200,20 +182,13 @@ def test_head_answers_like_get_without_a_body(
     client: httpx.Client, upstream: SlowUpstream, target: str, status: int
 ) -> None:
     upstream.reset(DELAY)
-    get, head = client.get(target), client.head(target)
-    assert get.status_code == head.status_code == status
-    for header in ("content-type", "content-length"):
-        assert head.headers[header] == get.headers[header]
-    assert head.content == b""
+    assert_head_like_get(client, target, status)
 
 
 @pytest.mark.parametrize("path", ["/nope", "/Dashboard", "/dashboard/", "/healthz/", "/%FF"])
 def test_unknown_route_is_a_404_problem(client: httpx.Client, path: str) -> None:
     for method in ("GET", "POST"):
-        response = client.request(method, path)
-        assert response.status_code == 404
-        assert media_type(response) == "application/problem+json"
-        assert response.json() == {"type": "about:blank", "title": "Not Found", "status": 404}
+        assert_not_found(client.request(method, path))
 
 
 @pytest.mark.parametrize(

@@ -3,12 +3,12 @@
 import httpx
 import pytest
 
-NOT_FOUND = {"type": "about:blank", "title": "Not Found", "status": 404}
-
-
-def media_type(response: httpx.Response) -> str:
-    # JSON is UTF-8 by definition (RFC 8259), so Express's "; charset=utf-8" adds nothing.
-    return response.headers["content-type"].split(";")[0].strip()
+from tests.contract.answers import (
+    assert_head_like_get,
+    assert_method_not_allowed,
+    assert_not_found,
+    media_type,
+)
 
 
 def test_healthz(client: httpx.Client) -> None:
@@ -57,20 +57,13 @@ def test_hello_rejects_bad_names(client: httpx.Client, name: str) -> None:
 )
 def test_unknown_route_is_404_problem(client: httpx.Client, path: str) -> None:
     for method in ("GET", "POST"):
-        response = client.request(method, path)
-        assert response.status_code == 404
-        assert media_type(response) == "application/problem+json"
-        assert response.json() == NOT_FOUND
+        assert_not_found(client.request(method, path))
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"])
 @pytest.mark.parametrize("path", ["/hello", "/healthz"])
 def test_wrong_method_is_405_with_allow(client: httpx.Client, method: str, path: str) -> None:
-    response = client.request(method, path)
-    assert response.status_code == 405
-    assert response.headers["allow"] == "GET, HEAD"
-    assert media_type(response) == "application/problem+json"
-    assert response.json() == {"type": "about:blank", "title": "Method Not Allowed", "status": 405}
+    assert_method_not_allowed(client.request(method, path))
 
 
 @pytest.mark.parametrize(
@@ -86,11 +79,7 @@ def test_wrong_method_is_405_with_allow(client: httpx.Client, method: str, path:
 def test_head_answers_like_get_without_a_body(
     client: httpx.Client, target: str, status: int
 ) -> None:
-    get, head = client.get(target), client.head(target)
-    assert get.status_code == head.status_code == status
-    for header in ("content-type", "content-length"):
-        assert head.headers[header] == get.headers[header]
-    assert head.content == b""
+    assert_head_like_get(client, target, status)
 
 
 @pytest.mark.parametrize(
