@@ -211,14 +211,13 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def fuzz(session: nox.Session) -> None:
-    """Fuzz both runtimes long: tests/fuzz with FUZZ_PROFILE=long (about 10 minutes).
+    """Fuzz both runtimes long: tests/fuzz with FUZZ_PROFILE=long (about 25 minutes).
 
-    Schemathesis sends 1,000 generated cases per operation of users' OpenAPI document to
-    each runtime (about 5,100 per runtime with its coverage cases); the differential test
-    sends 2,000 request sequences to each of five example pairs. Both are seeded, so a
-    run repeats the last one; each test stops after 30 minutes at most. A full run took
-    9 minutes on a busy two-core machine. `nox -s tests` runs the same tests with the
-    quick profile; arguments go to pytest (`nox -s fuzz -- -k users`).
+    Schemathesis sends 2,500 generated cases per operation of users' OpenAPI document to
+    each runtime, plus its coverage cases; the differential test sends 5,000 request
+    sequences to each of five example pairs. Both are seeded, so a run repeats the last
+    one; each test stops after 30 minutes at most. `nox -s tests` runs the same tests
+    with the quick profile; arguments go to pytest (`nox -s fuzz -- -k users`).
     """
     install_groups(session, "test")
     npm_ci(session)
