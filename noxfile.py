@@ -213,8 +213,8 @@ def tests(session: nox.Session) -> None:
 def fuzz(session: nox.Session) -> None:
     """Fuzz both runtimes long: tests/fuzz with FUZZ_PROFILE=long (about 25 minutes).
 
-    Schemathesis sends 2,500 generated cases per operation of users' OpenAPI document to
-    each runtime, plus its coverage cases; the differential test sends 5,000 request
+    Schemathesis sends 3,200 generated cases per operation of users' OpenAPI document to
+    each runtime, plus its coverage cases; the differential test sends 6,400 request
     sequences to each of five example pairs. Both are seeded, so a run repeats the last
     one; each test stops after 30 minutes at most. `nox -s tests` runs the same tests
     with the quick profile; arguments go to pytest (`nox -s fuzz -- -k users`).

@@ -25,7 +25,7 @@ FUZZ_PROFILE = os.environ.get("FUZZ_PROFILE", "quick")
 # Cases per API operation (Schemathesis) and per example pair (the differential test).
 MAX_EXAMPLES = {
     "quick": {"schemathesis": 25, "differential": 60},
-    "long": {"schemathesis": 2_500, "differential": 5_000},
+    "long": {"schemathesis": 3_200, "differential": 6_400},
 }
 if FUZZ_PROFILE not in MAX_EXAMPLES:
     raise pytest.UsageError(f"FUZZ_PROFILE={FUZZ_PROFILE!r}: expected one of {list(MAX_EXAMPLES)}")
