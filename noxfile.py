@@ -211,10 +211,10 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def fuzz(session: nox.Session) -> None:
-    """Fuzz both runtimes long: tests/fuzz with FUZZ_PROFILE=long (about 25 minutes).
+    """Fuzz both runtimes long: tests/fuzz with FUZZ_PROFILE=long (25 minutes on two idle cores).
 
-    Schemathesis sends 3,200 generated cases per operation of users' OpenAPI document to
-    each runtime, plus its coverage cases; the differential test sends 6,400 request
+    Schemathesis sends 4,800 generated cases per operation of users' OpenAPI document to
+    each runtime, plus its coverage cases; the differential test sends 9,600 request
     sequences to each of five example pairs. Both are seeded, so a run repeats the last
     one; each test stops after 30 minutes at most. `nox -s tests` runs the same tests
     with the quick profile; arguments go to pytest (`nox -s fuzz -- -k users`).

@@ -19,11 +19,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
-from websockets.sync.client import connect
 
 from scripts.polling import eventually
 from scripts.servers import RunningServer
-from tests.chat import stalled_member
+from tests.chat import chat_member, stalled_member
 
 
 def parse_events(text: str) -> list[dict[str, str]]:
@@ -229,7 +228,7 @@ def ws_url(client: httpx.Client) -> str:
 
 
 def test_chat_members_get_every_message_in_order(client: httpx.Client) -> None:
-    with connect(ws_url(client)) as alice, connect(ws_url(client)) as bob:
+    with chat_member(ws_url(client)) as alice, chat_member(ws_url(client)) as bob:
         assert eventually(lambda: stats(client)["chat_members"] == 2)
         for n in range(30):
             alice.send(f"message {n}")
@@ -242,9 +241,9 @@ def test_chat_members_get_every_message_in_order(client: httpx.Client) -> None:
 
 
 def test_chat_server_notices_a_dropped_connection(client: httpx.Client) -> None:
-    with connect(ws_url(client)) as stays:
+    with chat_member(ws_url(client)) as stays:
         assert eventually(lambda: stats(client)["chat_members"] == 1)
-        dropped = connect(ws_url(client))
+        dropped = chat_member(ws_url(client))
         assert eventually(lambda: stats(client)["chat_members"] == 2)
         # Cut the TCP connection without a WebSocket close frame, like a lost network.
         dropped.socket.shutdown(socket.SHUT_RDWR)
@@ -263,7 +262,7 @@ def test_chat_server_notices_a_dropped_connection(client: httpx.Client) -> None:
 def test_chat_rejects_bad_frames_with_a_close_code(
     client: httpx.Client, message: str | bytes, code: int
 ) -> None:
-    with connect(ws_url(client), max_size=None) as member:
+    with chat_member(ws_url(client), max_size=None) as member:
         member.send(message)
         with pytest.raises(ConnectionClosed) as closed:
             member.recv(timeout=5)
@@ -272,7 +271,7 @@ def test_chat_rejects_bad_frames_with_a_close_code(
 
 
 def test_a_1000_character_message_is_accepted(client: httpx.Client) -> None:
-    with connect(ws_url(client)) as member:
+    with chat_member(ws_url(client)) as member:
         member.send("👋" * 1000)
         assert json.loads(member.recv(timeout=5))["text"] == "👋" * 1000
 
@@ -282,7 +281,7 @@ def test_chat_drops_a_member_that_stops_reading(client: httpx.Client) -> None:
     dropped_before = stats(client)["chat_dropped"]
     line = "界" * 1000  # 3 KB of UTF-8: the longest message the room accepts
     url = ws_url(client)
-    with stalled_member(url) as slow, connect(url) as fast:
+    with stalled_member(url) as slow, chat_member(url) as fast:
         assert eventually(lambda: stats(client)["chat_members"] == 2)
         for _ in range(200):  # at most 12 MB in batches; the drop comes sooner
             for _ in range(20):
@@ -423,7 +422,7 @@ def assert_logged_once(server: RunningServer, since: int, line: str) -> None:
 def assert_chat_still_works(client: httpx.Client, server: RunningServer) -> None:
     """The process is alive, and a new member can join the room and chat."""
     assert server.process.poll() is None, server.output()
-    with connect(ws_url(client)) as member:
+    with chat_member(ws_url(client)) as member:
         member.send("still serving")
         assert json.loads(member.recv(timeout=5))["text"] == "still serving"
 
@@ -505,7 +504,7 @@ def test_a_member_that_never_reads_does_not_stall_a_new_member(
 ) -> None:
     # The stalled member never reads; the others go on chatting with the server, which
     # drops it (as test_chat_drops_a_member_that_stops_reading shows).
-    with stalled_member(ws_url(client)) as slow, connect(ws_url(client)) as fast:
+    with stalled_member(ws_url(client)) as slow, chat_member(ws_url(client)) as fast:
         line = "界" * 1000
         for _ in range(200):
             fast.send(line)

@@ -25,7 +25,7 @@ FUZZ_PROFILE = os.environ.get("FUZZ_PROFILE", "quick")
 # Cases per API operation (Schemathesis) and per example pair (the differential test).
 MAX_EXAMPLES = {
     "quick": {"schemathesis": 25, "differential": 60},
-    "long": {"schemathesis": 3_200, "differential": 6_400},
+    "long": {"schemathesis": 4_800, "differential": 9_600},
 }
 if FUZZ_PROFILE not in MAX_EXAMPLES:
     raise pytest.UsageError(f"FUZZ_PROFILE={FUZZ_PROFILE!r}: expected one of {list(MAX_EXAMPLES)}")
