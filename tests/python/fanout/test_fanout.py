@@ -40,11 +40,14 @@ async def test_dashboard_combines_all_three_concurrently(
 async def test_deadline_is_a_504_and_cancels(
     client: httpx.AsyncClient, upstream: SlowUpstream
 ) -> None:
+    # A deadline of a whole second: on a loaded machine all three calls are under way by
+    # then, so the assertion is about cancelling them, not about how fast they start (at
+    # 100 ms one call had not reached the upstream yet, 1 run in 10 on a busy machine).
     upstream.reset(delay=5.0)
-    response = await client.get("/dashboard", params={"timeout_ms": 100})
+    response = await client.get("/dashboard", params={"timeout_ms": 1000})
     assert response.status_code == 504
-    assert response.json()["detail"] == "upstreams took over 100 ms"
-    assert upstream.wait_for(abandoned=3, timeout=4.0)
+    assert response.json()["detail"] == "upstreams took over 1000 ms"
+    assert upstream.wait_for(abandoned=3, timeout=4.0), f"abandoned: {upstream.abandoned}"
 
 
 async def test_failing_upstream_is_a_502(client: httpx.AsyncClient, upstream: SlowUpstream) -> None:
