@@ -98,7 +98,7 @@ def ensure_chromium(session: nox.Session) -> None:
 
 
 def ensure_bench_tools(session: nox.Session) -> None:
-    """wrk, nginx and taskset: install Debian's when root, else say how."""
+    """wrk, nginx, taskset, setarch and valgrind: install Debian's when root, else say how."""
     missing = missing_debian_packages()
     if not missing:
         return
@@ -187,7 +187,7 @@ def tests(session: nox.Session) -> None:
         session.run("pytest", *python)
         return
     ensure_chromium(session)
-    ensure_bench_tools(session)  # the --quick benchmark test runs wrk against nginx
+    ensure_bench_tools(session)  # the benchmark's tests run wrk, nginx and valgrind
     if args:
         session.run("pytest", *args)
         return
@@ -246,14 +246,21 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
-    """Measure every bench server (about 25 minutes) into data/bench/results.json.
+    """Measure every bench server (about half an hour) into data/bench/results.json.
 
+    The full run it replaces moves to data/bench/previous.json, and the two are checked
+    against each other (scripts/bench/compare.py; a failed check is printed, not fatal).
     `nox -s bench -- --quick --output /tmp/quick.json` is a smoke run in under a minute.
     """
     install_groups(session, "bench")
     npm_ci(session)
     ensure_bench_tools(session)
     session.run("python", "-m", "scripts.bench", *session.posargs)
+    previous = ROOT / "data" / "bench" / "previous.json"
+    if not session.posargs and previous.exists():
+        results = previous.with_name("results.json")
+        compare = ["python", "-m", "scripts.bench.compare", str(previous), str(results)]
+        session.run(*compare, success_codes=[0, 1])
     session.run("python", "-m", "scripts.bench.render")
 
 

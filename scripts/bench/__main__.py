@@ -8,13 +8,15 @@ import json
 import sys
 from pathlib import Path
 
-from scripts.bench import harness
 from scripts.bench.config import plan
 from scripts.bench.load import missing_debian_packages
+from scripts.bench.render import PREVIOUS_NAME
 from scripts.servers import ROOT, NodeNotFoundError, node_binary
 
 DEFAULT_OUTPUT = ROOT / "data" / "bench" / "results.json"
-PYTHON_MODULES = ("fastapi", "uvicorn", "uvloop", "httptools", "granian", "numpy")
+# The bench servers import these, and the harness imports hdrh (scripts/bench/latency.py):
+# main() imports the harness only after this check.
+PYTHON_MODULES = ("fastapi", "uvicorn", "uvloop", "httptools", "granian", "numpy", "hdrh")
 
 
 def missing_prerequisites() -> list[str]:
@@ -39,6 +41,18 @@ def missing_prerequisites() -> list[str]:
     return problems
 
 
+def keep_previous(output: Path, results: dict[str, object]) -> None:
+    """Before a full run replaces a full run, move the old one beside it as previous.json.
+
+    The pages check the two against each other (scripts/bench/compare.py), so two full runs
+    in a row leave both raw files in data/bench/, ready to commit.
+    """
+    if results["quick"] or not output.exists():
+        return
+    if not json.loads(output.read_text(encoding="utf-8"))["quick"]:
+        output.replace(output.with_name(PREVIOUS_NAME))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scripts.bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a smoke run in under a minute")
@@ -48,8 +62,11 @@ def main(argv: list[str] | None = None) -> int:
     if problems:
         print("\n".join(f"bench: {problem}" for problem in problems), file=sys.stderr)
         return 2
+    from scripts.bench import harness
+
     results = harness.run(plan(quick=args.quick))
     args.output.parent.mkdir(parents=True, exist_ok=True)
+    keep_previous(args.output, results)
     args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"bench: wrote {args.output} in {results['duration_s']} s", file=sys.stderr)
     return 0

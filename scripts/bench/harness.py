@@ -14,19 +14,21 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
-from scripts.bench import load, machine, procstat
+from scripts.bench import instructions, latency, load, machine, procstat
 from scripts.bench.config import Plan, Server, Workload, as_dict
 from scripts.bench.launch import Started, started
 from scripts.bench.noise import NoiseMonitor
 
 T = TypeVar("T")
 MIB = 1024 * 1024
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 STARTUP_MS_BUDGET = 2_000  # per server start and stop, for the duration estimate only
+INSTRUCTIONS_BUDGET_S = 150  # the cachegrind counts on two idle cores, for the estimate only
 THROUGHPUT_TOOL = "wrk (Debian package), closed loop, one thread"
 LATENCY_TOOL = (
     "scripts/bench/rategen.py: a fixed request rate, latency timed from when each request "
-    "was due, which corrects for coordinated omission (Debian does not package wrk2)"
+    "was due, which corrects for coordinated omission (Debian does not package wrk2); "
+    "every latency recorded in an {histogram}"
 )
 
 
@@ -57,7 +59,8 @@ def estimate_s(plan: Plan) -> float:
     per_cell = method.warmup_s + windows + 0.7
     cells = sum(len(plan.workloads_for(server)) for server in plan.servers)
     starts = len(plan.servers) * method.startup_samples * STARTUP_MS_BUDGET / 1000
-    return method.repetitions * (cells * per_cell + starts)
+    counting = INSTRUCTIONS_BUDGET_S if method.count_instructions else 0
+    return method.repetitions * (cells * per_cell + starts) + counting
 
 
 def spread(values: list[float], digits: int = 1) -> dict[str, float]:
@@ -128,6 +131,7 @@ def measure(
         "p90_ms": report["p90_ms"],
         "p99_ms": report["p99_ms"],
         "max_ms": report["max_ms"],
+        "latency_histogram": report["histogram"],
         "latency_errors": int(report["errors"]),
         "achieved_rate": report["achieved_rate"],
         "server_cpu_percent": round(server_cpu * 100, 1),
@@ -149,7 +153,10 @@ LATENCIES = ("p50_ms", "p90_ms", "p99_ms", "max_ms")  # kept to the microsecond
 
 def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
     summary: dict[str, object] = {key: spread([run[key] for run in runs]) for key in SUMMARISED}
+    # Each repetition's percentiles, for their spread; and the figures of all repetitions'
+    # requests together, from their merged histograms, with the true maximum.
     summary |= {key: spread([run[key] for run in runs], digits=3) for key in LATENCIES}
+    summary["latency"] = latency.summary(run["latency_histogram"] for run in runs)
     summary["errors"] = sum(run["errors"] + run["latency_errors"] for run in runs)
     summary["load_saturated_runs"] = sum(run["load_saturated"] for run in runs)
     return summary
@@ -211,6 +218,8 @@ def run(plan: Plan, log: TextIO = sys.stderr) -> dict[str, Any]:
                         cells.setdefault((workload.id, server.id), []).append(
                             {"rep": rep + 1, **result}
                         )
+    # After the timed windows, which the valgrind runs would otherwise disturb.
+    counted = instructions.count_all(log=log) if plan.method.count_instructions else None
     return {
         "schema_version": SCHEMA_VERSION,
         "quick": plan.quick,
@@ -219,6 +228,7 @@ def run(plan: Plan, log: TextIO = sys.stderr) -> dict[str, Any]:
         "machine": machine.machine(),
         "noise": noise.summary() if noise else None,
         "versions": machine.versions(),
+        "instructions": counted,
         "method": method_block(plan, cpus),
         "servers": [as_dict(server) for server in plan.servers],
         "workloads": [as_dict(w) | {"servers": list(w.servers)} for w in plan.workloads],
@@ -259,7 +269,9 @@ def method_block(plan: Plan, cpus: dict[str, str | None]) -> dict[str, object]:
         "load_cpus": cpus["load"],
         "multi_worker_cpus": cpus["multi"],
         "throughput_tool": THROUGHPUT_TOOL,
-        "latency_tool": LATENCY_TOOL,
+        "latency_tool": LATENCY_TOOL.format(
+            histogram=latency.describe(plan.method.request_timeout_s)
+        ),
         "interleaving": "each repetition starts every server anew, in a rotated order",
         **workload_constants(),
     }

@@ -21,7 +21,14 @@ class LoadResult:
 
 
 # The Debian tools the benchmark runs, command -> package (`nox -s bench` installs them).
-DEBIAN_TOOLS = {"wrk": "wrk", "nginx": "nginx", "taskset": "util-linux"}
+# valgrind and setarch count instructions per call (scripts/bench/instructions.py).
+DEBIAN_TOOLS = {
+    "wrk": "wrk",
+    "nginx": "nginx",
+    "taskset": "util-linux",
+    "valgrind": "valgrind",
+    "setarch": "util-linux",
+}
 
 
 def missing_debian_packages() -> list[str]:

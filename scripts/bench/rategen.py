@@ -10,7 +10,9 @@ time, latency runs from the moment it sent, so the event loop's timer slack (up 
 millisecond) is not charged to the server.
 
 Run as `python -m scripts.bench.rategen --port P --path /json --rate 1000 --duration 2`;
-it prints one JSON object. Only 127.0.0.1 is ever targeted.
+it prints one JSON object. Only 127.0.0.1 is ever targeted. Besides its own percentiles, the
+object holds every request's latency as an HdrHistogram (`histogram`, encoded as
+scripts/bench/latency.py describes), so that the repetitions of a cell can be merged.
 """
 
 from __future__ import annotations
@@ -20,8 +22,23 @@ import asyncio
 import json
 import math
 import time
+from typing import TypedDict
+
+from scripts.bench import latency
 
 HOST = "127.0.0.1"
+
+
+class Report(TypedDict):
+    offered_rate: float
+    achieved_rate: float
+    completed: int
+    errors: int
+    p50_ms: float
+    p90_ms: float
+    p99_ms: float
+    max_ms: float
+    histogram: str  # every latency: scripts/bench/latency.py's encoding
 
 
 async def read_response(reader: asyncio.StreamReader) -> int:
@@ -49,7 +66,7 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
 
 async def generate(
     port: int, path: str, rate: float, duration: float, connections: int, timeout: float
-) -> dict[str, float | int]:
+) -> Report:
     clock = time.perf_counter  # uvloop's loop.time() counts whole milliseconds only
     request = f"GET {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\n\r\n".encode()
     total = max(1, int(rate * duration))
@@ -101,6 +118,7 @@ async def generate(
         "p90_ms": round(percentile(latencies, 0.90) * 1000, 3),
         "p99_ms": round(percentile(latencies, 0.99) * 1000, 3),
         "max_ms": round((latencies[-1] if latencies else 0.0) * 1000, 3),
+        "histogram": latency.record(latencies, timeout),
     }
 
 

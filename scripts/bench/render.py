@@ -11,23 +11,22 @@ run it.
 
 from __future__ import annotations
 
-import html
 import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from scripts.bench import charts, compare, verdicts
+from scripts.bench.verdicts import DASH, TIMES
 from scripts.files import replace_if_changed
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "data" / "bench" / "results.json"
-AGREEMENT_NAME = "agreement.json"  # beside the results file; see scripts/bench/compare.py
 OUTPUT = ROOT / "docs" / "performance" / "generated"
-CEILING = ("json", "nginx")  # the machine's own HTTP ceiling: nginx answering /json
+PREVIOUS_NAME = "previous.json"  # the full run before, beside the results file
+CPU_WORKLOADS = ("cpu", "cpu-numpy")  # bound by the CPU: instruction counts, no ceiling
 OVERVIEW_SERVERS = ("fastapi-uvicorn", "starlette-uvicorn", "node-http", "express", "fastify")
-DASH, TIMES = "\u2013", "\u00d7"  # en dash for ranges, multiplication sign
-COLOURS = {"python": "#3572a5", "node": "#3c873a", "nginx": "#8a8a8a"}
 
 
 def count(value: float) -> str:
@@ -51,28 +50,30 @@ def with_range(spread: dict[str, float], fmt: Callable[[float], str]) -> str:
     return f"{fmt(spread['median'])} ({fmt(spread['min'])}{DASH}{fmt(spread['max'])})"
 
 
-class Results:
-    """The results file, indexed for rendering."""
+def over_range(value: str, spread: dict[str, float], fmt: Callable[[float], str]) -> str:
+    """A figure above its min-max range in small print: narrow enough for a table cell."""
+    return f"{value}<br><small>{fmt(spread['min'])}{DASH}{fmt(spread['max'])}</small>"
 
-    def __init__(self, data: dict[str, Any], agreement: dict[str, Any] | None = None) -> None:
+
+class Results:
+    """The results file, indexed for rendering, and the run before it when there is one."""
+
+    def __init__(self, data: dict[str, Any], previous: dict[str, Any] | None = None) -> None:
         self.data = data
-        self.agreement = agreement  # data/bench/agreement.json: two full runs compared
+        self.previous = previous  # data/bench/previous.json: the full run before this one
         self.servers = {server["id"]: server for server in data["servers"]}
         self.workloads = {workload["id"]: workload for workload in data["workloads"]}
         self.cells = {(cell["workload"], cell["server"]): cell for cell in data["results"]}
+        self.within = verdicts.noise(data)
 
     def rows(self, workload: str) -> list[dict[str, Any]]:
         """The workload's cells, fastest median first."""
         found = [cell for (w, _), cell in self.cells.items() if w == workload]
         return sorted(found, key=lambda cell: -cell["summary"]["requests_per_s"]["median"])
 
-    def ceiling(self) -> float | None:
-        cell = self.cells.get(CEILING)
-        return cell["summary"]["requests_per_s"]["median"] if cell else None
-
-    def of_ceiling(self, requests_per_s: float) -> str:
-        ceiling = self.ceiling()
-        return f"{requests_per_s / ceiling * 100:.1f} %" if ceiling else "n/a"
+    def of_ceiling(self, workload: str, requests_per_s: float) -> str:
+        found = verdicts.share(requests_per_s, verdicts.ceiling(self.data, workload))
+        return DASH if found is None else f"{found:.1f} %"
 
     def label(self, server_id: str) -> str:
         label: str = self.servers[server_id]["label"]
@@ -98,12 +99,26 @@ def status(results: Results) -> str:
             f"and {method['latency_s']} s of latency per server and workload, "
             f"{method['warmup_s']} s of warm-up, on a machine that may have been busy. "
             "They show that the harness works and how the pages look. Do not quote or "
-            "compare them: a full run replaces them.\n"
+            "compare them: a full run replaces them.\n\n"
+            f"{runtimes_line(data['versions'])}\n"
         )
     return (
         f'!!! info "Full run of {when}"\n\n'
         f"    Measured on {where}: {method['repetitions']} interleaved repetitions of "
-        f"every server and workload, in {round(data['duration_s'] / 60)} minutes.\n"
+        f"every server and workload, in {round(data['duration_s'] / 60)} minutes.\n\n"
+        f"{runtimes_line(data['versions'])}\n"
+    )
+
+
+def runtimes_line(versions: dict[str, str]) -> str:
+    """The runtime versions, next to every set of figures: they move with each release."""
+    names = {"python": "CPython", "node": "Node.js", "fastapi": "FastAPI", "express": "Express"}
+    names |= {"fastify": "Fastify", "uvicorn": "uvicorn"}
+    shown = ", ".join(f"{label} {versions[key]}" for key, label in names.items() if key in versions)
+    return (
+        f"    Runtimes measured: {shown} ([all versions](method.md#machine-and-versions)). "
+        "Newer CPython lines were not installable on this machine; these figures say "
+        "nothing about them."
     )
 
 
@@ -112,11 +127,26 @@ def overview(results: Results) -> str:
     rows = []
     for workload in results.workloads.values():
         cells = [results.cells.get((workload["id"], server)) for server in shown]
-        if not any(cells):
+        present = [cell for cell in cells if cell]
+        if not present:
             continue
-        values = [count(c["summary"]["requests_per_s"]["median"]) if c else DASH for c in cells]
+        ordered = sorted(present, key=lambda c: -c["summary"]["requests_per_s"]["median"])
+        ranked = verdicts.ranks([c["summary"]["requests_per_s"] for c in ordered], results.within)
+        leaders = {c["server"] for c, rank in zip(ordered, ranked, strict=True) if rank[0] == "1"}
+        values = []
+        for cell in cells:
+            if not cell:
+                values.append(DASH)
+                continue
+            spread = cell["summary"]["requests_per_s"]
+            median = count(spread["median"])
+            median = f"**{median}**" if cell["server"] in leaders else median
+            values.append(over_range(median, spread, count))
         rows.append([f"[{workload['title']}](results.md#{workload['id']})", *values])
-    return table(["Workload (median req/s)", *[results.label(s) for s in shown]], rows)
+    return table(["Workload (req/s)", *[results.label(s) for s in shown]], rows) + (
+        f"\nEach cell: the median of the repetitions over its min{DASH}max. **Bold**: the "
+        "fastest server and every server tied with it (see [ties](results.md#ties)).\n"
+    )
 
 
 def range_of(spread: dict[str, float], fmt: Callable[[float], str]) -> str:
@@ -124,61 +154,173 @@ def range_of(spread: dict[str, float], fmt: Callable[[float], str]) -> str:
 
 
 def throughput_table(results: Results, workload: str) -> str:
+    cells = results.rows(workload)
+    ranked = verdicts.ranks([c["summary"]["requests_per_s"] for c in cells], results.within)
+    limit = verdicts.ceiling(results.data, workload)
+    rows = []
+    for cell, rank in zip(cells, ranked, strict=True):
+        summary = cell["summary"]
+        share = [results.of_ceiling(workload, summary["requests_per_s"]["median"])]
+        rows.append(
+            [
+                rank,
+                results.label(cell["server"]),
+                over_range(
+                    count(summary["requests_per_s"]["median"]), summary["requests_per_s"], count
+                ),
+                *(share if limit else []),
+                percent(summary["server_cpu_percent"]["median"]),
+                mib(summary["peak_rss_mib"]["median"]),
+            ]
+        )
+    header = ["Rank", "Server", f"req/s (min{DASH}max)", *(["of ceiling"] if limit else [])]
+    return table([*header, "CPU", "peak MiB"], rows)
+
+
+def latency_rows(results: Results, workload: str) -> list[dict[str, Any]]:
+    """The workload's cells, lowest merged p99 first."""
+    cells = [cell for (w, _), cell in results.cells.items() if w == workload]
+    return sorted(cells, key=lambda cell: cell["summary"]["latency"]["p99_ms"])
+
+
+def latency_table(results: Results, workload: str) -> str:
+    cells = latency_rows(results, workload)
+    ranked = verdicts.ranks([c["summary"]["p99_ms"] for c in cells], results.within)
+    rows = []
+    for cell, rank in zip(cells, ranked, strict=True):
+        summary, merged = cell["summary"], cell["summary"]["latency"]
+        rows.append(
+            [
+                rank,
+                results.label(cell["server"]),
+                ms(merged["p50_ms"]),
+                over_range(ms(merged["p99_ms"]), summary["p99_ms"], ms),
+                ms(merged["p99_9_ms"]),
+                ms(merged["max_ms"]),
+            ]
+        )
+    return table(["Rank", "Server", "p50", f"p99 (runs' min{DASH}max)", "p99.9", "max"], rows)
+
+
+def load_table(results: Results, workload: str) -> str:
     rows = []
     for cell in results.rows(workload):
         summary = cell["summary"]
         load = percent(summary["load_cpu_percent"]["median"])
         if summary["load_saturated_runs"]:
             load = f"**{load}** ⚠ in {summary['load_saturated_runs']} of {len(cell['runs'])} runs"
+        achieved = with_range(summary["achieved_rate"], count)
+        requests = f"{summary['latency']['samples']:,}"
         rows.append(
-            [
-                results.label(cell["server"]),
-                count(summary["requests_per_s"]["median"]),
-                range_of(summary["requests_per_s"], count),
-                results.of_ceiling(summary["requests_per_s"]["median"]),
-                percent(summary["server_cpu_percent"]["median"]),
-                mib(summary["peak_rss_mib"]["median"]),
-                load,
-            ]
+            [results.label(cell["server"]), load, achieved, requests, str(summary["errors"])]
         )
-    header = ["Server", "req/s", f"min{DASH}max", "of nginx", "CPU", "peak MiB"]
-    return table([*header, "load CPU"], rows)
+    header = ["Server", "load generator CPU", "achieved req/s", "latency samples", "errors"]
+    return table(header, rows)
 
 
-def latency_table(results: Results, workload: str) -> str:
-    rows = []
-    for cell in results.rows(workload):
-        summary = cell["summary"]
-        rows.append(
-            [
-                results.label(cell["server"]),
-                count(summary["achieved_rate"]["median"]),
-                *(ms(summary[key]["median"]) for key in ("p50_ms", "p90_ms", "p99_ms")),
-                range_of(summary["p99_ms"], ms),
-                ms(summary["max_ms"]["median"]),
-                str(summary["errors"]),
-            ]
+def ceiling_line(results: Results, workload_id: str) -> str:
+    limit = verdicts.ceiling(results.data, workload_id)
+    if workload_id in CPU_WORKLOADS:
+        return (
+            "No throughput ceiling applies: each request is CPU work, so the figure to compare "
+            "is the [instructions per call](#instructions).\n"
         )
-    header = ["Server", "achieved req/s", "p50 ms", "p90 ms", "p99 ms"]
-    return table([*header, f"p99 min{DASH}max", "max ms", "errors"], rows)
+    if not limit:
+        return "No ceiling was measured for this workload.\n"
+    line = f"Ceiling: {count(limit.requests_per_s)} req/s, {limit.source}."
+    if limit.load_limited_runs:
+        line += (
+            f" ⚠ In {limit.load_limited_runs} of {limit.runs} runs the load generator used "
+            f"more than {percent(results.data['method']['load_cpu_flag'] * 100)} of its core "
+            "while measuring nginx: that is the load generator's limit, and nginx's own "
+            "ceiling is higher, so every share of it is an upper bound."
+        )
+    return line + "\n"
 
 
 def workload_section(results: Results, workload_id: str) -> str:
     workload = results.workloads[workload_id]
     offered = count(workload["rate"])
+    limit = verdicts.ceiling(results.data, workload_id)
+    throughput = charts.bars(
+        f"{workload_id}-throughput",
+        f"{workload['title']}: requests per second",
+        [
+            (
+                results.label(cell["server"]),
+                results.servers[cell["server"]]["runtime"],
+                cell["summary"]["requests_per_s"],
+                count(cell["summary"]["requests_per_s"]["median"]),
+            )
+            for cell in results.rows(workload_id)
+        ],
+        (limit.requests_per_s, "ceiling")
+        if limit and workload_id in verdicts.WAITING_WORKLOADS
+        else None,
+    )
+    latency = charts.curves(
+        f"{workload_id}-latency",
+        f"{workload['title']}: latency by percentile at {offered} req/s",
+        [
+            (
+                results.label(cell["server"]),
+                results.servers[cell["server"]]["runtime"],
+                cell["summary"]["latency"]["curve"],
+            )
+            for cell in latency_rows(results, workload_id)
+        ],
+    )
     parts = [
         f"`GET {workload['path']}`, {workload['connections']} connections. "
         + (f"{workload['notes']}." if workload["notes"] else ""),
         "",
-        f"![Requests per second for {workload['title']}, median with min{DASH}max range]"
-        f"(generated/{workload_id}.svg)",
-        "",
+        ceiling_line(results, workload_id),
+        charts.figure(
+            throughput,
+            "Median requests per second; the line spans the slowest and fastest "
+            f"repetition ({results.data['method']['repetitions']} in all).",
+        ),
         throughput_table(results, workload_id),
-        f"Latency at a fixed offered rate of {offered} req/s:",
-        "",
+        f"Latency in milliseconds at a fixed offered rate of {offered} req/s, from every "
+        "request of every repetition merged into one histogram:",
+        charts.figure(latency, "Each line: one server; further right is rarer and slower."),
         latency_table(results, workload_id),
+        '??? note "Load generator, achieved rate, latency samples and errors"',
+        "",
+        indent(load_table(results, workload_id)),
     ]
     return "\n".join(parts)
+
+
+def indent(block: str) -> str:
+    return "".join(f"    {line}" if line.strip() else line for line in block.splitlines(True))
+
+
+def instructions_table(results: Results) -> str:
+    """Instructions per call under cachegrind: a count that repeats, unlike a timing."""
+    block = results.data.get("instructions")
+    if not block:
+        return "Instruction counts were not taken in this run.\n"
+    names = {"python": "Python", "node": "Node.js"}
+
+    def work(workload_id: str) -> str:
+        if workload_id == "json":  # the serialisation alone, not the whole request
+            return f"Serialise the body of `{results.workloads['json']['path']}`"
+        title: str = results.workloads[workload_id]["title"]
+        return title
+
+    rows = [
+        [
+            work(c["workload"]),
+            names[c["runtime"]],
+            f"{c['per_call']:,}",
+            " / ".join(f"{run:,}" for run in c["runs"]),
+        ]
+        for c in block["counts"]
+    ]
+    return f"Counted with {block['tool']}, each count taken twice:\n\n" + table(
+        ["Work", "Runtime", "instructions per call", "the two counts"], rows
+    )
 
 
 def startup_table(results: Results) -> str:
@@ -235,7 +377,10 @@ def method_table(results: Results) -> str:
         ["Request timeout", f"{method['request_timeout_s']} s"],
         ["Load generator flag", f"above {method['load_cpu_flag'] * 100:.0f} % of its core"],
         ["Host noise (core probes)", noise_line(results.data.get("noise"))],
-        ["Two runs agree when", f"every figure is within {method['agreement'] * 100:.0f} %"],
+        [
+            "Ties",
+            f"ranges overlap, or medians within {results.within * 100:.1f} % (the run's noise)",
+        ],
         ["Upstream delay (`/io`)", f"{method['io_delay_ms']} ms"],
         ["Matrices (`/cpu`)", f"{method['matrix_size']} {TIMES} {method['matrix_size']} integers"],
         ["File (`/file`)", f"{method['file_bytes']:,} bytes"],
@@ -258,41 +403,52 @@ def noise_line(noise: dict[str, Any] | None) -> str:
 
 
 def agreement_section(results: Results) -> str:
-    """Two full runs in a row, compared figure by figure (data/bench/agreement.json)."""
-    agreement = results.agreement
-    if not agreement:
-        return "No comparison of two full runs is recorded with these results.\n"
-    first, second = (run["date"].replace("T", " ")[:16] + " UTC" for run in agreement["runs"])
-    overall, threshold = agreement["all"], f"{agreement['threshold_percent']:g} %"
+    """The run before this one against this one: the checks of scripts/bench/compare.py."""
+    if not results.previous:
+        return "No earlier full run is recorded with these results.\n"
+    found = compare.verdict(results.previous, results.data)
+    first, second = (run["date"].replace("T", " ")[:16] + " UTC" for run in found["runs"])
+    failed = [check for check in found["checks"] if not check["passed"]]
     verdict = (
-        f"all {overall['figures']} figures agree within {threshold}"
-        if not overall["over_threshold"]
-        else f"{overall['over_threshold']} of {overall['figures']} figures differ by more "
-        f"than {threshold}"
+        "every check passes"
+        if not failed
+        else "failed: " + ", ".join(f"({check['key']})" for check in failed)
     )
-    rows = [
+    checks = [
+        [
+            f"({check['key']}) {check['label']}",
+            str(check["compared"]),
+            "pass" if check["passed"] else "**fail**",
+        ]
+        for check in found["checks"]
+    ]
+    failures = [
+        f"- ({check['key']}) {failure}" for check in failed for failure in check["failures"]
+    ]
+    spreads = [
         [
             kind["label"],
             str(kind["figures"]),
             f"{kind['median_spread_percent']:.1f} %",
             f"{kind['max_spread_percent']:.1f} %",
-            str(kind["over_threshold"]),
         ]
-        for kind in agreement["by_kind"]
+        for kind in found["spreads"]
     ]
     noise = [
         f"- Run of {date}: {noise_line(run['noise'])}."
-        for date, run in zip((first, second), agreement["runs"], strict=True)
+        for date, run in zip((first, second), found["runs"], strict=True)
     ]
-    header = ["Figure", "count", "median spread", "largest spread", f"over {threshold}"]
     return "\n".join(
         [
-            f"Full runs of {first} and {second}, one after the other on the same machine: "
-            f"{verdict} (median spread {overall['median_spread_percent']:.1f} %, largest "
-            f"{overall['max_spread_percent']:.1f} %). The second run is the one these pages "
-            "show.",
+            f"Full runs of {first} and {second}, one after the other on this machine: "
+            f"**{verdict}**. The second run is the one these pages show.",
             "",
-            table(header, rows),
+            table(["Check", "compared", "result"], checks),
+            *(["What failed:", "", *failures, ""] if failures else []),
+            "How far the throughput and latency figures of the two runs lie apart (the "
+            "difference over the mean), reported rather than judged:",
+            "",
+            table(["Figure", "count", "median spread", "largest spread"], spreads),
             "Host noise, from the harness's core probes:",
             "",
             *noise,
@@ -331,41 +487,6 @@ def flags(results: Results) -> str:
     return "\n".join(lines) + "\n"
 
 
-def bar_chart(results: Results, workload_id: str) -> str:
-    """Horizontal bars of median req/s, with a line from the minimum to the maximum run."""
-    rows = results.rows(workload_id)
-    title = results.workloads[workload_id]["title"]
-    label_w, bar_w, row_h, top = 230, 380, 26, 34
-    width, height = label_w + bar_w + 130, top + row_h * len(rows) + 10
-    top_value = max((cell["summary"]["requests_per_s"]["max"] for cell in rows), default=1) or 1
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" font-family="system-ui, sans-serif" '
-        'font-size="13">',
-        f"<title>{html.escape(title)}: requests per second</title>",
-        f'<rect width="{width}" height="{height}" rx="6" fill="#ffffff"/>',
-        f'<text x="12" y="22" font-weight="bold" fill="#222">{html.escape(title)}'
-        f": requests per second, median and min{DASH}max</text>",
-    ]
-    for index, cell in enumerate(rows):
-        spread = cell["summary"]["requests_per_s"]
-        server = results.servers[cell["server"]]
-        y = top + index * row_h
-        scale = bar_w / top_value
-        parts += [
-            f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end" fill="#222">'
-            f"{html.escape(server['label'])}</text>",
-            f'<rect x="{label_w}" y="{y + 5}" width="{spread["median"] * scale:.1f}" '
-            f'height="{row_h - 10}" fill="{COLOURS[server["runtime"]]}"/>',
-            f'<line x1="{label_w + spread["min"] * scale:.1f}" y1="{y + row_h / 2}" '
-            f'x2="{label_w + spread["max"] * scale:.1f}" y2="{y + row_h / 2}" stroke="#222" '
-            'stroke-width="1.5"/>',
-            f'<text x="{label_w + bar_w + 8}" y="{y + 17}" fill="#222">'
-            f"{count(spread['median'])}</text>",
-        ]
-    return "\n".join([*parts, "</svg>"]) + "\n"
-
-
 def fragments(results: Results) -> dict[str, str]:
     """File name -> content, for everything the pages include."""
     found = {
@@ -378,23 +499,34 @@ def fragments(results: Results) -> dict[str, str]:
         "workloads.md.txt": workloads_table(results),
         "flags.md.txt": flags(results),
         "agreement.md.txt": agreement_section(results),
+        "takeaways.md.txt": takeaways(results),
+        "instructions.md.txt": instructions_table(results),
     }
     for workload_id in results.workloads:
         if results.rows(workload_id):
             found[f"workload-{workload_id}.md.txt"] = workload_section(results, workload_id)
-            found[f"{workload_id}.svg"] = bar_chart(results, workload_id)
         else:
             found[f"workload-{workload_id}.md.txt"] = "Not measured in this run.\n"
     return found
 
 
-def render(results_file: Path = RESULTS, output: Path = OUTPUT) -> list[Path]:
+def takeaways(results: Results) -> str:
+    """The Results page's opening: sentences computed from the data, each linked to its table."""
+    claims = verdicts.takeaways(results.data)
+    if not claims:
+        return "Too little was measured in this run to draw conclusions.\n"
+    return "".join(f"- {claim.text} [Table](results.md#{claim.anchor})\n" for claim in claims)
+
+
+def render(
+    results_file: Path = RESULTS, output: Path = OUTPUT, previous_file: Path | None = None
+) -> list[Path]:
     """Write every fragment and chart for `results_file` into `output`; return their paths."""
-    agreement_file = results_file.with_name(AGREEMENT_NAME)
-    agreement = (
-        json.loads(agreement_file.read_text(encoding="utf-8")) if agreement_file.exists() else None
+    previous_file = previous_file or results_file.with_name(PREVIOUS_NAME)
+    previous = (
+        json.loads(previous_file.read_text(encoding="utf-8")) if previous_file.exists() else None
     )
-    results = Results(json.loads(results_file.read_text(encoding="utf-8")), agreement)
+    results = Results(json.loads(results_file.read_text(encoding="utf-8")), previous)
     rendered = fragments(results)
     output.mkdir(parents=True, exist_ok=True)
     for stale in output.iterdir():

@@ -8,7 +8,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "data" / "bench" / "results.json"
-AGREEMENT = ROOT / "data" / "bench" / "agreement.json"
+PREVIOUS = ROOT / "data" / "bench" / "previous.json"
 SCHEMA = ROOT / "data" / "bench" / "results.schema.json"
 
 
@@ -28,11 +28,12 @@ def committed() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def agreement() -> dict[str, Any]:
-    return load(AGREEMENT)
+def previous() -> dict[str, Any]:
+    """The full run before the committed one: the pages check the two against each other."""
+    return load(PREVIOUS)
 
 
 @pytest.fixture(scope="session")
-def page_data(committed: dict[str, Any], agreement: dict[str, Any]) -> dict[str, Any]:
+def page_data(committed: dict[str, Any], previous: dict[str, Any]) -> dict[str, Any]:
     """Everything the Performance pages render from: the results and the two-run comparison."""
-    return {**committed, "agreement": agreement}
+    return {**committed, "previous": previous}

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from scripts.bench import load, rategen
+from scripts.bench import latency, load, rategen
 from scripts.servers import ROOT
 
 WRK_REPORT = """Running 2s test @ http://127.0.0.1:8080/json
@@ -99,6 +99,11 @@ def test_queued_requests_count_their_wait(slow_server: int) -> None:
     assert report["errors"] == 0
     assert report["p50_ms"] >= 50
     assert report["max_ms"] >= 400  # the 20th was due at 0.475 s and answered after 1 s
+    # Every request's latency is in the histogram too, to within its 3 significant digits.
+    histogram = latency.decode(report["histogram"])
+    assert latency.samples(histogram) == report["completed"]
+    assert report["max_ms"] <= latency.max_us(histogram) / 1000 <= report["max_ms"] * 1.001
+    assert latency.value_at(histogram, 0) / 1000 >= 50
 
 
 def test_the_generators_own_late_wakeups_are_not_charged_to_the_server(
@@ -115,5 +120,7 @@ def test_the_generators_own_late_wakeups_are_not_charged_to_the_server(
     monkeypatch.setattr(asyncio, "sleep", oversleep)
     report = asyncio.run(rategen.generate(fast_server, "/", 2, 1.5, 1, 5))
     assert report["completed"] == 3
+    assert isinstance(report["histogram"], str)
+    assert latency.samples(latency.decode(report["histogram"])) == 3
     assert report["errors"] == 0
     assert report["max_ms"] < 200

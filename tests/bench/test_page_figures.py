@@ -1,4 +1,4 @@
-"""Every number a reader sees on the Performance pages is data: results.json or agreement.json.
+"""Every number a reader sees on the Performance pages is data: results.json or previous.json.
 
 The site is built from the committed results file (rendered first, as the nox sessions
 do); the test reads each built page's article text, leaving out code listings, plus the
@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from scripts.bench import figures, render
+from scripts.bench import figures, render, verdicts
 
 PAGES = ["performance/index.html", "performance/method/index.html"]
 PAGES += ["performance/results/index.html"]
@@ -35,23 +35,29 @@ def test_the_bench_servers_page_types_no_number(
     assert figures.unexplained(shown, page_data) == []
 
 
-def test_every_chart_number_is_data(built_site: Path, committed: dict[str, Any]) -> None:
-    charts = sorted((built_site / "performance" / "generated").glob("*.svg"))
-    assert charts
-    for chart in charts:
-        shown = figures.numbers_in(figures.svg_text(chart.read_text(encoding="utf-8")))
-        assert figures.unexplained(shown, committed) == [], chart.name
-
-
-def test_results_page_shows_the_ceiling_and_its_share(
+def test_the_charts_are_inline_labelled_and_their_numbers_are_data(
     built_site: Path, committed: dict[str, Any]
 ) -> None:
-    results = render.Results(committed)
+    page = (built_site / PAGES[2]).read_text(encoding="utf-8")
+    charts = figures.charts_text(page)
+    measured = {cell["workload"] for cell in committed["results"]}
+    assert page.count('<svg class="bench-chart"') == 2 * len(measured)
+    assert page.count('role="img" aria-labelledby=') >= 2 * len(measured)
+    assert "Node.js" in charts
+    assert "Python" in charts
+    assert figures.numbers_in(charts)
+    assert figures.unexplained(figures.numbers_in(charts), committed) == []
+
+
+def test_results_page_shows_each_workloads_own_ceiling(
+    built_site: Path, committed: dict[str, Any]
+) -> None:
     text = figures.visible_text((built_site / PAGES[2]).read_text(encoding="utf-8"))
-    ceiling = results.ceiling()
-    assert ceiling
-    assert render.count(ceiling) in text
-    assert "100.0 %" in text
+    for workload in ("json", "io"):
+        limit = verdicts.ceiling(committed, workload)
+        assert limit
+        assert f"Ceiling: {render.count(limit.requests_per_s)} req/s, {limit.source}" in text
+    assert "100.0 %" in text  # nginx against itself
 
 
 def test_quick_data_is_labelled_prominently(built_site: Path, committed: dict[str, Any]) -> None:

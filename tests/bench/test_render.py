@@ -4,19 +4,19 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from scripts.bench import figures, render
+from scripts.bench import figures, render, verdicts
 
 
-def rendered(results: dict[str, Any]) -> dict[str, str]:
-    return render.fragments(render.Results(results))
+def rendered(results: dict[str, Any], previous: dict[str, Any] | None = None) -> dict[str, str]:
+    return render.fragments(render.Results(results, previous))
 
 
-def test_every_number_in_every_fragment_comes_from_the_data(committed: dict[str, Any]) -> None:
+def test_every_number_in_every_fragment_comes_from_the_data(page_data: dict[str, Any]) -> None:
     shown = []
-    for name, content in rendered(committed).items():
+    for name, content in rendered(page_data, page_data["previous"]).items():
         shown += figures.numbers_in(figures.fragment_text(name, content))
     assert len(shown) > 100
-    assert figures.unexplained(shown, committed) == []
+    assert figures.unexplained(shown, page_data) == []
 
 
 def test_a_typed_number_is_caught(committed: dict[str, Any]) -> None:
@@ -24,14 +24,44 @@ def test_a_typed_number_is_caught(committed: dict[str, Any]) -> None:
     assert figures.unexplained(typed, committed) == ["78,000", "64,000"]
 
 
-def test_share_of_the_ceiling_is_computed_from_the_medians(committed: dict[str, Any]) -> None:
+def test_a_number_inside_an_encoded_histogram_is_not_data(committed: dict[str, Any]) -> None:
+    encoded = copy.deepcopy(committed)
+    encoded["results"][0]["runs"][0]["latency_histogram"] = "HISTFAAAA987654321x"
+    assert figures.unexplained(["987,654,321"], encoded) == ["987,654,321"]
+    encoded["results"][0]["runs"][0]["note"] = "987654321"  # the same digits as plain data
+    assert figures.unexplained(["987,654,321"], encoded) == []
+
+
+def test_share_of_the_ceiling_is_computed_from_the_same_workload(
+    committed: dict[str, Any],
+) -> None:
     results = render.Results(committed)
-    ceiling = results.ceiling()
-    assert ceiling
-    express = results.cells[("json", "express")]["summary"]["requests_per_s"]["median"]
-    expected = f"{express / ceiling * 100:.1f} %"
-    assert results.of_ceiling(express) == expected
-    assert expected in render.throughput_table(results, "json")
+    io = verdicts.ceiling(committed, "io")
+    assert io is not None
+    node = results.cells[("io", "node-http")]["summary"]["requests_per_s"]["median"]
+    expected = f"{node / io.requests_per_s * 100:.1f} %"
+    assert results.of_ceiling("io", node) == expected
+    assert expected in render.throughput_table(results, "io")
+    assert "of ceiling" not in render.throughput_table(results, "db")  # no ceiling known
+
+
+def test_a_ceiling_limited_by_the_load_generator_is_flagged(committed: dict[str, Any]) -> None:
+    limited = copy.deepcopy(committed)
+    nginx = next(c for c in limited["results"] if (c["workload"], c["server"]) == ("json", "nginx"))
+    nginx["summary"]["load_saturated_runs"] = 2
+    line = render.ceiling_line(render.Results(limited), "json")
+    assert f"In 2 of {len(nginx['runs'])} runs the load generator" in line
+    nginx["summary"]["load_saturated_runs"] = 0
+    assert "load generator" not in render.ceiling_line(render.Results(limited), "json")
+
+
+def test_tied_rows_share_a_rank_in_the_table(committed: dict[str, Any]) -> None:
+    tied = copy.deepcopy(committed)
+    cells = [c for c in tied["results"] if c["workload"] == "db"]
+    for cell in cells:
+        cell["summary"]["requests_per_s"] = {"median": 1000.0, "min": 900.0, "max": 1100.0}
+    table = render.throughput_table(render.Results(tied), "db")
+    assert table.count("| 1 (tie) |") == len(cells)
 
 
 def test_quick_and_full_runs_are_labelled_differently(committed: dict[str, Any]) -> None:
@@ -39,6 +69,7 @@ def test_quick_and_full_runs_are_labelled_differently(committed: dict[str, Any])
     quick["quick"], full["quick"] = True, False
     assert rendered(quick)["status.md.txt"].startswith('!!! danger "Quick run')
     assert rendered(full)["status.md.txt"].startswith('!!! info "Full run')
+    assert f"CPython {committed['versions']['python']}" in rendered(full)["status.md.txt"]
 
 
 def test_a_saturated_load_generator_is_flagged(committed: dict[str, Any]) -> None:
@@ -50,31 +81,36 @@ def test_a_saturated_load_generator_is_flagged(committed: dict[str, Any]) -> Non
     assert fragments["flags.md.txt"].startswith("These runs' load generator")
 
 
-def test_render_writes_fragments_and_charts(tmp_path: Path) -> None:
+def test_render_writes_fragments_with_inline_charts(tmp_path: Path) -> None:
     (tmp_path / "stale.svg").write_text("old")
     written = render.render(output=tmp_path)
     names = {path.name for path in written}
-    assert {"status.md.txt", "overview.md.txt", "json.svg", "workload-json.md.txt"} <= names
+    assert {"status.md.txt", "overview.md.txt", "takeaways.md.txt", "workload-json.md.txt"} <= names
     assert not (tmp_path / "stale.svg").exists()
-    assert (tmp_path / "json.svg").read_text().startswith("<svg")
+    section = (tmp_path / "workload-json.md.txt").read_text()
+    assert section.count('<svg class="bench-chart"') == 2  # throughput and latency
 
 
-def test_the_two_run_comparison_renders_only_data(
-    committed: dict[str, Any], page_data: dict[str, Any]
-) -> None:
-    section = render.agreement_section(render.Results(committed, page_data["agreement"]))
+def test_the_two_run_check_renders_only_data(page_data: dict[str, Any]) -> None:
+    section = render.agreement_section(render.Results(page_data, page_data["previous"]))
     assert section.startswith("Full runs of ")
     assert figures.unexplained(figures.numbers_in(figures.markdown_text(section)), page_data) == []
 
 
-def test_the_verdict_follows_the_comparison(
-    committed: dict[str, Any], agreement: dict[str, Any]
+def test_the_verdict_names_the_failed_check(
+    committed: dict[str, Any], previous: dict[str, Any]
 ) -> None:
-    agreeing = copy.deepcopy(agreement)
-    agreeing["all"]["over_threshold"] = 0
-    verdict = render.agreement_section(render.Results(committed, agreeing))
-    assert f"all {agreeing['all']['figures']} figures agree within" in verdict
-    disagreeing = copy.deepcopy(agreement)
-    disagreeing["all"]["over_threshold"] = 3
-    assert "3 of " in render.agreement_section(render.Results(committed, disagreeing))
-    assert render.agreement_section(render.Results(committed)).startswith("No comparison")
+    broken = copy.deepcopy(committed)
+    broken["startup"][0]["summary"]["idle_rss_mib"]["median"] *= 1.5
+    verdict = render.agreement_section(render.Results(broken, previous))
+    assert "**failed: (a)" in verdict
+    assert f"idle memory of {broken['startup'][0]['server']}" in verdict
+    assert render.agreement_section(render.Results(committed)).startswith("No earlier")
+
+
+def test_every_takeaway_links_a_section_of_the_results_page(committed: dict[str, Any]) -> None:
+    page = (render.ROOT / "docs" / "performance" / "results.md").read_text(encoding="utf-8")
+    takeaways = rendered(committed)["takeaways.md.txt"]
+    assert takeaways.count("\n- ") + 1 >= 4
+    for claim in verdicts.takeaways(committed):
+        assert f"{{ #{claim.anchor} }}" in page, claim.anchor
