@@ -60,7 +60,8 @@ def test_deadline_answers_504_and_cancels_pending_calls(
 ) -> None:
     upstream.reset(delay=6.0)
     started = time.monotonic()
-    # A whole second, so that all three calls are under way even on a loaded machine.
+    # A whole second: all three calls are under way by then,
+    # even on a loaded machine.
     response = client.get("/dashboard", params={"timeout_ms": 1000})
     elapsed = time.monotonic() - started
     assert response.status_code == 504
