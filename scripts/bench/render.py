@@ -149,10 +149,6 @@ def overview(results: Results) -> str:
     )
 
 
-def range_of(spread: dict[str, float], fmt: Callable[[float], str]) -> str:
-    return f"{fmt(spread['min'])}{DASH}{fmt(spread['max'])}"
-
-
 def throughput_table(results: Results, workload: str) -> str:
     cells = results.rows(workload)
     ranked = verdicts.ranks([c["summary"]["requests_per_s"] for c in cells], results.within)
