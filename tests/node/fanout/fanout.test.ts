@@ -81,7 +81,10 @@ test("GET /healthz reports ok", async () => {
 });
 
 test("GET /dashboard calls the three upstreams concurrently", async () => {
-  const res = await request(app).get("/dashboard").expect(200);
+  // Each call waits a whole second (deadline 5 s), so all three overlap even
+  // when a loaded machine is slow to start the third (0.2 s made it a race).
+  state.delayMs = 1000;
+  const res = await request(app).get("/dashboard?timeout_ms=5000").expect(200);
   assert.deepEqual(Object.keys(res.body).sort(), [
     "prices",
     "reviews",

@@ -31,7 +31,10 @@ async def test_healthz(client: httpx.AsyncClient) -> None:
 async def test_dashboard_combines_all_three_concurrently(
     client: httpx.AsyncClient, upstream: SlowUpstream
 ) -> None:
-    response = await client.get("/dashboard")
+    # Each call waits a whole second (deadline 5 s), so all three overlap even when a
+    # loaded machine is slow to start the third (at 0.2 s that was a timing race).
+    upstream.reset(1.0)
+    response = await client.get("/dashboard?timeout_ms=5000")
     assert response.status_code == 200
     assert set(response.json()) == {"prices", "stock", "reviews"}
     assert upstream.peak == 3
