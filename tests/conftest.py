@@ -38,6 +38,23 @@ def pytest_configure(config: pytest.Config) -> None:
     """
     if sys.version_info < (3, 12):
         threading.setprofile(keep_thread_greenlet)
+    disable_greenlet_leak_check()
+
+
+def disable_greenlet_leak_check() -> None:
+    """Turn off greenlet's search for leaked greenlets of dead threads.
+
+    When a thread that used greenlets has ended, greenlet tears its state down from a
+    pending call on another thread and, to look for a leaked main greenlet, imports `gc`
+    with `PyImport_ImportModule` (greenlet's TThreadState.hpp). That C call looks up
+    `__import__` in the builtins of whatever Python frame is running. A pending call can run
+    inside the `__new__` that `collections.namedtuple` generates, whose builtins are an empty
+    dict, so the import fails with `KeyError: '__import__'`; greenlet reports it as an
+    unraisable exception and pytest fails the test that happens to be running (1 full run
+    in 10 here, at a `CaptureResult` namedtuple). The check is optional; without it a dead
+    thread's main greenlet may leak, which in a test process costs nothing.
+    """
+    greenlet._greenlet.enable_optional_cleanup(False)
 
 
 @pytest.fixture(scope="session")
