@@ -14,13 +14,32 @@ so a page can never quote a fact that the data file does not hold. Tokens inside
 (fenced blocks and backtick spans) are left alone, so pages can show the syntax.
 
 Other code reads the same data through `load()` and `value()`.
+
+Every fact says how it is kept true. `checks` lists machine checks that
+`scripts/freshness.py` runs against the fact's primary source:
+
+- `{registry: pypi|npm, package: NAME}`: the value is a bare version, the newest final
+  release on the registry (`line: "24"` keeps to one major line). With
+  `version: "5.7.0"` the check covers one version quoted inside a longer value, and with
+  `major: "2"` a major version ("Pydantic 2") that must still be the newest one.
+- `{schedule: node|python, line: "22", field: end}`: the release schedule's date for
+  that field (Node.js: start, lts, maintenance, end; Python: first_release,
+  end_of_life) appears in the value, as YYYY-MM-DD or, with `precision: month`, YYYY-MM.
+- `{schedule: node|python, line: "24", status: maintenance}`: the line is in that phase
+  today (Node.js: current, active, maintenance, end-of-life; Python: feature,
+  prerelease, bugfix, security, end-of-life).
+
+A fact with no machine-readable source carries `stable` instead: `"historical: ..."`
+for what cannot change (a past release, a closed survey), `"reviewed: ..."` for what a
+person re-checks within the verification age (`max_age` days overrides the default).
+`check` (one mapping) is accepted as shorthand for a one-item `checks` list.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -42,7 +61,18 @@ CATEGORIES = {
     "survey": "Survey figures",
 }
 REQUIRED = ("id", "category", "label", "value", "source", "verified")
-OPTIONAL = ("note", "source_title", "expires", "check")
+OPTIONAL = ("note", "source_title", "expires", "check", "checks", "stable", "max_age")
+
+REGISTRIES = ("pypi", "npm")
+SCHEDULE_FIELDS = {
+    "node": ("start", "lts", "maintenance", "end"),
+    "python": ("first_release", "end_of_life"),
+}
+SCHEDULE_STATUSES = {
+    "node": ("current", "active", "maintenance", "end-of-life"),
+    "python": ("feature", "prerelease", "bugfix", "security", "end-of-life"),
+}
+STABLE_KINDS = ("historical:", "reviewed:")
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 # A backtick code span (left untouched) or a fact token (replaced).
@@ -73,7 +103,9 @@ class Fact:
     note: str = ""
     source_title: str = ""
     expires: dt.date | None = None
-    check: dict[str, str] = field(default_factory=dict)
+    checks: tuple[dict[str, str], ...] = ()
+    stable: str = ""
+    max_age: int | None = None
 
     @property
     def source_name(self) -> str:
@@ -99,6 +131,80 @@ def _as_date(entry: dict[str, Any], key: str) -> dt.date | None:
         ) from error
 
 
+def _quotes(value: str, version: str) -> bool:
+    """Whether `value` states `version` as a whole number, not as part of a longer one."""
+    return re.search(rf"(?<![\d.]){re.escape(version)}(?!\.?\d)", value) is not None
+
+
+def _registry_check(check: dict[str, str], value: str, where: str) -> dict[str, str]:
+    allowed = {"registry", "package", "version", "major", "line"}
+    if set(check) - allowed or not check.get("package") or {"version", "major"} <= set(check):
+        raise FactError(
+            f"{where}: check needs registry (pypi|npm), package, and version, major or line"
+        )
+    if "major" in check:
+        if not check["major"].isdigit() or not _quotes(value, check["major"]):
+            raise FactError(f"{where}: check major {check['major']!r} must appear in the value")
+        return check
+    if "version" not in check:
+        if not _VERSION.match(value):
+            raise FactError(
+                f"{where}: a registry check without `version` needs a bare version value"
+            )
+        return {**check, "version": value}
+    if not _VERSION.match(check["version"]) or not _quotes(value, check["version"]):
+        raise FactError(f"{where}: check version {check['version']!r} must appear in the value")
+    return check
+
+
+def registry_page(check: dict[str, str]) -> str:
+    """The registry's page for a checked package: the source that states its versions."""
+    if check["registry"] == "pypi":
+        return f"https://pypi.org/project/{check['package']}/"
+    return f"https://www.npmjs.com/package/{check['package']}"
+
+
+def _schedule_check(check: dict[str, str], where: str) -> dict[str, str]:
+    schedule = check["schedule"]
+    if schedule not in SCHEDULE_FIELDS:
+        raise FactError(f"{where}: schedule must be one of {sorted(SCHEDULE_FIELDS)}")
+    allowed = {"schedule", "line", "field", "status", "precision"}
+    if set(check) - allowed or not check.get("line") or ("field" in check) == ("status" in check):
+        raise FactError(f"{where}: a schedule check needs line and either field or status")
+    if "field" in check and check["field"] not in SCHEDULE_FIELDS[schedule]:
+        raise FactError(f"{where}: {schedule} field must be one of {SCHEDULE_FIELDS[schedule]}")
+    if "status" in check and check["status"] not in SCHEDULE_STATUSES[schedule]:
+        raise FactError(f"{where}: {schedule} status must be one of {SCHEDULE_STATUSES[schedule]}")
+    if check.get("precision", "day") not in ("day", "month"):
+        raise FactError(f"{where}: precision is day or month")
+    return check
+
+
+def _parse_checks(entry: dict[str, Any], where: str) -> tuple[dict[str, str], ...]:
+    if "check" in entry and "checks" in entry:
+        raise FactError(f"{where}: use either check or checks, not both")
+    raw = entry.get("checks")
+    if raw is None:
+        raw = [entry["check"]] if entry.get("check") else []
+    if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
+        raise FactError(f"{where}: checks is a list of mappings")
+    parsed = []
+    for item in raw:
+        check = {str(key): str(value) for key, value in item.items()}
+        if check.get("registry") in REGISTRIES:
+            parsed.append(_registry_check(check, str(entry["value"]), where))
+        elif "schedule" in check:
+            parsed.append(_schedule_check(check, where))
+        else:
+            raise FactError(f"{where}: check needs registry (pypi|npm) or schedule (node|python)")
+    return tuple(parsed)
+
+
+def uncovered(facts: dict[str, Fact]) -> list[str]:
+    """IDs of facts with neither a machine check nor a `stable` mark: silent gaps."""
+    return [fact.id for fact in facts.values() if not fact.checks and not fact.stable]
+
+
 def _parse(entry: Any, index: int) -> Fact:
     if not isinstance(entry, dict):
         raise FactError(f"entry {index} is not a mapping")
@@ -115,18 +221,13 @@ def _parse(entry: Any, index: int) -> Fact:
         raise FactError(f"{where}: category must be one of {sorted(CATEGORIES)}")
     if not str(entry["source"]).startswith("https://"):
         raise FactError(f"{where}: source must be an https:// URL")
-    check = entry.get("check") or {}
-    if check and (
-        set(check) - {"registry", "package", "line"}
-        or check.get("registry")
-        not in {
-            "pypi",
-            "npm",
-        }
-    ):
-        raise FactError(f"{where}: check needs registry (pypi|npm), package and optional line")
-    if check and not _VERSION.match(str(entry["value"])):
-        raise FactError(f"{where}: a fact with a registry check must have a bare version value")
+    checks = _parse_checks(entry, where)
+    stable = str(entry.get("stable") or "")
+    if stable and not stable.startswith(STABLE_KINDS):
+        raise FactError(f"{where}: stable must start with one of {list(STABLE_KINDS)}")
+    max_age = entry.get("max_age")
+    if max_age is not None and (not isinstance(max_age, int) or max_age < 1):
+        raise FactError(f"{where}: max_age is a whole number of days")
     verified = _as_date(entry, "verified")
     if verified is None:  # REQUIRED holds it, so `missing` named it above
         raise FactError(f"{where}: missing ['verified']")
@@ -140,7 +241,9 @@ def _parse(entry: Any, index: int) -> Fact:
         note=str(entry.get("note") or ""),
         source_title=str(entry.get("source_title") or ""),
         expires=_as_date(entry, "expires"),
-        check={key: str(value) for key, value in check.items()},
+        checks=checks,
+        stable=stable,
+        max_age=max_age,
     )
 
 
@@ -204,8 +307,13 @@ def table(facts: dict[str, Fact], categories: list[str] | None = None) -> list[s
         if fact.category not in wanted:
             continue
         label = fact.label + (f" ({fact.note})" if fact.note else "")
+        links = [f"[{_cell(fact.source_name)}]({fact.source})"]
+        for check in fact.checks:
+            page = registry_page(check) if "registry" in check else ""
+            if page and page.lower().rstrip("/") != fact.source.lower().rstrip("/"):
+                links.append(f"[{_cell(check['package'])}]({page})")
         lines.append(
-            f"| {_cell(label)} | {_cell(fact.value)} | [{_cell(fact.source_name)}]({fact.source})"
+            f"| {_cell(label)} | {_cell(fact.value)} | {' · '.join(dict.fromkeys(links))}"
             f" | {fact.verified.isoformat()} |"
         )
     if len(lines) == 2:

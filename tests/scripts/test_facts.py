@@ -46,7 +46,7 @@ def test_load_parses_dates_checks_and_keeps_file_order(data: dict[str, facts.Fac
     fastapi = data["fastapi-version"]
     assert fastapi.verified == dt.date(2026, 11, 1)
     assert fastapi.expires == dt.date(2027, 1, 1)
-    assert fastapi.check == {"registry": "pypi", "package": "fastapi"}
+    assert fastapi.checks == ({"registry": "pypi", "package": "fastapi", "version": "0.165.0"},)
     assert facts.value("node-20-eol", data) == "2026-04-30"
 
 
@@ -69,6 +69,22 @@ def test_source_name_falls_back_to_host_and_first_path_segment(
         (("    source_title:", "    colour: red\n    source_title:"), "unknown keys ['colour']"),
         (('value: "0.165.0"', "value: about 0.165"), "bare version value"),
         (("registry: pypi", "registry: cargo"), "check needs registry"),
+        (("registry: pypi, package: fastapi", "registry: pypi"), "check needs registry"),
+        (("package: fastapi}", 'package: fastapi, version: "0.99.0"}'), "must appear in the value"),
+        (("package: fastapi}", 'package: fastapi, major: "1"}'), "must appear in the value"),
+        (("{registry: pypi, package: fastapi}", "{schedule: ruby, line: '3'}"), "schedule must be"),
+        (("{registry: pypi, package: fastapi}", "{schedule: node, line: '24'}"), "either field or"),
+        (
+            ("{registry: pypi, package: fastapi}", "{schedule: node, line: '2', field: eol}"),
+            "field",
+        ),
+        (
+            ("{registry: pypi, package: fastapi}", "{schedule: python, line: '3', status: x}"),
+            "status",
+        ),
+        (("    source_title:", '    stable: "forever"\n    source_title:'), "stable must start"),
+        (("    source_title:", "    max_age: soon\n    source_title:"), "max_age is a whole"),
+        (("    check: {", "    checks: {"), "list of mappings"),
     ],
 )
 def test_load_rejects_malformed_entries(
@@ -78,6 +94,67 @@ def test_load_rejects_malformed_entries(
     assert old in GOOD
     with pytest.raises(facts.FactError, match=message.replace("[", r"\[").replace("]", r"\]")):
         facts.load(write(tmp_path, GOOD.replace(old, new, 1)))
+
+
+def test_one_fact_may_carry_several_checks_of_both_kinds(tmp_path: Path) -> None:
+    text = GOOD + textwrap.indent(
+        textwrap.dedent(
+            """\
+            - id: tool-queue
+              category: tool
+              label: Queues
+              value: Celery 5.7.0 or aio-pika 10.2.1; Pydantic 2 models
+              source: https://pypi.org/project/celery/
+              verified: 2026-11-30
+              checks:
+                - {registry: pypi, package: celery, version: "5.7.0"}
+                - {registry: pypi, package: aio-pika, version: "10.2.1"}
+                - {registry: pypi, package: pydantic, major: "2"}
+            - id: node-24-status
+              category: node
+              label: Node 24
+              value: Maintenance LTS since 2026-10-20
+              source: https://github.com/nodejs/Release
+              verified: 2026-11-30
+              checks:
+                - {schedule: node, line: "24", status: maintenance}
+                - {schedule: node, line: "24", field: maintenance}
+            - id: node-20-eol-again
+              category: node
+              label: Node 20
+              value: "2026-04-30"
+              source: https://github.com/nodejs/Release
+              verified: 2026-11-30
+              stable: "historical: a past date"
+            """
+        ),
+        "  ",
+    )
+    data = facts.load(write(tmp_path, text))
+    assert [c["package"] for c in data["tool-queue"].checks] == ["celery", "aio-pika", "pydantic"]
+    assert data["node-24-status"].checks[0] == {
+        "schedule": "node",
+        "line": "24",
+        "status": "maintenance",
+    }
+    assert data["node-20-eol-again"].stable.startswith("historical:")
+    assert facts.uncovered(data) == ["node-20-eol"]
+    rows = [row for row in facts.table(data, ["tool"]) if "Queues" in row]
+    assert "[aio-pika](https://pypi.org/project/aio-pika/)" in rows[0]
+    assert "[celery]" not in rows[0]  # the fact's own source already is celery's page
+
+
+def test_a_quoted_version_must_stand_alone_in_the_value(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        "check: {registry: pypi, package: fastapi}",
+        'checks: [{registry: pypi, package: fastapi, version: "0.16"}]',
+    )
+    with pytest.raises(facts.FactError, match="must appear in the value"):
+        facts.load(write(tmp_path, text))
+
+
+def test_every_fact_in_the_data_file_is_checked_or_marked_stable() -> None:
+    assert facts.uncovered(facts.load()) == []
 
 
 def test_load_rejects_a_file_without_a_facts_list(tmp_path: Path) -> None:
