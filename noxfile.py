@@ -17,6 +17,7 @@ import nox
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
+from scripts.bench import interpreters  # noqa: E402
 from scripts.bench.load import missing_debian_packages  # noqa: E402 - needs ROOT on path
 from scripts.browser import ChromiumNotFoundError, find_chromium  # noqa: E402
 
@@ -255,7 +256,8 @@ def bench(session: nox.Session) -> None:
     install_groups(session, "bench")
     npm_ci(session)
     ensure_bench_tools(session)
-    session.run("python", "-m", "scripts.bench", *session.posargs)
+    env = newer_python_env(session) if "--quick" not in session.posargs else {}
+    session.run("python", "-m", "scripts.bench", *session.posargs, env=env)
     previous = ROOT / "data" / "bench" / "previous.json"
     if not session.posargs and previous.exists():
         results = previous.with_name("results.json")
@@ -264,8 +266,35 @@ def bench(session: nox.Session) -> None:
     session.run("python", "-m", "scripts.bench.render")
 
 
+def newer_python_env(session: nox.Session) -> dict[str, str]:
+    """A virtualenv on the newest CPython this machine has, for the bench server run on it.
+
+    The harness runs FastAPI on it beside the same server on the session's own Python; with
+    none newer installed, it says so and measures one CPython only.
+    """
+    newer = interpreters.newest_cpython()  # newer than the Python running nox
+    if newer is None:
+        session.warn("no CPython newer than the bench session's: one Python version measured")
+        return {}
+    venv = ROOT / ".nox" / f"bench-cpython-{newer.version}"
+    python = venv / "bin" / "python"
+    stamp = venv / ".guide-installed.sha256"
+    digest = hashlib.sha256(PYPROJECT_FILE.read_bytes()).hexdigest()
+    if not (stamp.is_file() and stamp.read_text() == digest):
+        session.run(newer.path, "-m", "venv", "--clear", str(venv), external=True)
+        requirements = list(dict.fromkeys(nox.project.dependency_groups(PYPROJECT, "examples")))
+        pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+        session.run(*pip, "-e", ".", *requirements, external=True)
+        stamp.write_text(digest)
+    return {"BENCH_NEWER_PYTHON": str(python)}
+
+
 @nox.session(default=False)
 def freshness(session: nox.Session) -> None:
-    """Compare pinned versions and dated facts with PyPI and npm; print what is stale."""
+    """Check every fact against PyPI, npm and the release schedules; fail if one is stale.
+
+    Pins that are behind are listed as information; unreachable sources are skipped.
+    Arguments go to the script, e.g. `nox -s freshness -- --max-age 90`.
+    """
     install_groups(session, "docs")  # PyYAML and Markdown, which scripts/facts.py imports
     session.run("python", "scripts/freshness.py", *session.posargs)

@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
+import platform
 import sys
 from pathlib import Path
 
+from scripts.bench import interpreters
 from scripts.bench.config import plan
+from scripts.bench.launch import NEWER_PYTHON_ENV
 from scripts.bench.load import missing_debian_packages
 from scripts.bench.render import PREVIOUS_NAME
 from scripts.servers import ROOT, NodeNotFoundError, node_binary
@@ -41,6 +45,20 @@ def missing_prerequisites() -> list[str]:
     return problems
 
 
+def newer_python_version() -> str:
+    """The version of the newer CPython `nox -s bench` prepared, or "" (said out loud)."""
+    path = os.environ.get(NEWER_PYTHON_ENV, "")
+    found = interpreters.probe(path) if path else None
+    if found is None:
+        print(
+            f"bench: no newer CPython ({NEWER_PYTHON_ENV}={path or 'unset'}): the Python "
+            f"figures are CPython {platform.python_version()} only",
+            file=sys.stderr,
+        )
+        return ""
+    return found.version
+
+
 def keep_previous(output: Path, results: dict[str, object]) -> None:
     """Before a full run replaces a full run, move the old one beside it as previous.json.
 
@@ -64,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from scripts.bench import harness
 
-    results = harness.run(plan(quick=args.quick))
+    results = harness.run(plan(quick=args.quick, newer_python=newer_python_version()))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     keep_previous(args.output, results)
     args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING
+
+from examples.python.bench.workloads import IO_DELAY_S
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -53,6 +55,8 @@ class Server:
     http_server: str
     workers: int = 1
     source: str = ""  # the file that defines the app
+    threads: int = 0  # AnyIO's worker-thread limit for `def` routes; 0 keeps its default
+    python: str = ""  # a CPython version other than the harness's ("newer": found at run time)
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,13 @@ class Workload:
     notes: str = ""
 
 
+# AnyIO runs at most 40 `def` routes at once (its default thread limiter); the io-sync
+# workload also runs with the limit raised to its connection count.
+ANYIO_DEFAULT_THREADS = 40
+IO_SYNC_THREADS = 256
+# The bench session also runs FastAPI on the newest CPython it finds (scripts/bench/
+# interpreters.py), beside the same server on its own interpreter.
+NEWER_PYTHON = "fastapi-uvicorn-newer-python"
 SINGLE = ("fastapi-uvicorn", "starlette-uvicorn", "node-http", "express", "fastify")
 SERVERS = (
     Server(
@@ -91,6 +102,24 @@ SERVERS = (
         "FastAPI",
         "Granian (ASGI)",
         source="examples/python/bench/main.py",
+    ),
+    Server(
+        "fastapi-uvicorn-256-threads",
+        f"FastAPI, uvicorn[standard], {IO_SYNC_THREADS} threads",
+        "python",
+        "FastAPI",
+        "uvicorn (uvloop, httptools)",
+        source="examples/python/bench/main.py",
+        threads=IO_SYNC_THREADS,
+    ),
+    Server(
+        NEWER_PYTHON,
+        "FastAPI, uvicorn[standard], newer CPython",
+        "python",
+        "FastAPI",
+        "uvicorn (uvloop, httptools)",
+        source="examples/python/bench/main.py",
+        python="newer",
     ),
     Server(
         "starlette-uvicorn",
@@ -135,24 +164,36 @@ SERVERS = (
     Server("nginx", "nginx (ceiling)", "nginx", "none", "nginx", source="scripts/bench/nginx.conf"),
 )
 MULTI = ("fastapi-uvicorn-2w", "express-cluster-2")
+NEWER = (NEWER_PYTHON,)
 ALT_PYTHON = ("fastapi-uvicorn-plain", "fastapi-granian")
 
 WORKLOADS = (
     Workload(
-        "json", "Small JSON response", "/json", 64, 1000, (*SINGLE, *ALT_PYTHON, *MULTI, "nginx")
+        "json",
+        "Small JSON response",
+        "/json",
+        64,
+        1000,
+        (*SINGLE, *ALT_PYTHON, *NEWER, *MULTI, "nginx"),
     ),
     Workload("db", "Read one row from SQLite", "/db", 64, 1000, SINGLE),
-    Workload("io", "Await a 20 ms upstream", "/io", 256, 1000, (*SINGLE, *ALT_PYTHON)),
+    Workload("io", "Await a 20 ms upstream", "/io", 256, 1000, (*SINGLE, *ALT_PYTHON, *NEWER)),
     Workload(
         "io-sync",
         "Block a thread for 20 ms",
         "/io/sync",
-        256,
+        IO_SYNC_THREADS,
         1000,
-        ("fastapi-uvicorn",),
-        notes="FastAPI `def` handler: Starlette's thread pool, not the event loop",
+        ("fastapi-uvicorn", "fastapi-uvicorn-256-threads"),
+        notes=(
+            "FastAPI `def` handler: it runs on AnyIO's worker threads, not the event loop;"
+            f" {ANYIO_DEFAULT_THREADS} of them by default, so at most"
+            f" {ANYIO_DEFAULT_THREADS} ÷ {IO_DELAY_S * 1000:g} ms"
+            f" = {ANYIO_DEFAULT_THREADS / IO_DELAY_S:,.0f} req/s;"
+            f" the second server raises the limit to {IO_SYNC_THREADS}"
+        ),
     ),
-    Workload("cpu", "Matrix multiply, pure language", "/cpu", 64, 50, (*SINGLE, *MULTI)),
+    Workload("cpu", "Matrix multiply, pure language", "/cpu", 64, 50, (*SINGLE, *NEWER, *MULTI)),
     Workload("cpu-numpy", "Matrix multiply, NumPy", "/cpu/numpy", 64, 50, ("fastapi-uvicorn",)),
     Workload("file", "Read a 16 KiB file", "/file", 64, 1000, SINGLE),
 )
@@ -172,9 +213,24 @@ class Plan:
         return [w for w in self.workloads if server.id in w.servers]
 
 
-def plan(quick: bool) -> Plan:
-    servers = tuple(s for s in SERVERS if not quick or s.id in QUICK_SERVERS)
-    return Plan(QUICK if quick else FULL, servers, WORKLOADS, quick)
+def plan(quick: bool, newer_python: str = "") -> Plan:
+    """The run to make; `newer_python` is the version of the newer CPython found, if any."""
+    servers = tuple(
+        newer(server, newer_python) if server.python == "newer" else server
+        for server in SERVERS
+        if (not quick or server.id in QUICK_SERVERS) and (newer_python or server.python == "")
+    )
+    ids = {server.id for server in servers}
+    workloads = tuple(
+        replace(w, servers=tuple(s for s in w.servers if s in ids or s not in NEWER))
+        for w in WORKLOADS
+    )
+    return Plan(QUICK if quick else FULL, servers, workloads, quick)
+
+
+def newer(server: Server, version: str) -> Server:
+    label = server.label.replace("newer CPython", f"CPython {version}")
+    return replace(server, label=label, python=version)
 
 
 def as_dict(item: DataclassInstance) -> dict[str, object]:

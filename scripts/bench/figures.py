@@ -14,11 +14,12 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from scripts.bench import compare, verdicts
+from scripts.bench import compare, sizing, verdicts
 
 # A number standing on its own: not part of a word ("p99", "h11"), a path or a version tail.
 _NUMBER = re.compile(r"(?<![\w.\-/:#\[])(\d[\d,]*(?:\.\d+)*)(?![\w\]])")
-_IN_STRING = re.compile(r"\d+(?:\.\d+)*")
+# In a string of the data: "2,000" (a note's figure) as well as "3.11.7" (a version).
+_IN_STRING = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)*")
 _HIDDEN = re.compile(r"<(pre|code|script|style|svg)\b.*?</\1>", re.DOTALL)
 
 
@@ -86,6 +87,7 @@ def known_values(results: dict[str, Any]) -> tuple[set[str], list[float]]:
             numbers.append(float(value))
         elif isinstance(value, str):
             for found in _IN_STRING.findall(value):
+                found = found.replace(",", "")
                 parts = found.split(".")
                 for end in range(1, len(parts) + 1):
                     strings.add(".".join(parts[:end]))
@@ -126,6 +128,7 @@ def derived_values(results: dict[str, Any]) -> list[float]:
         derived.append(len(cell["runs"]))
     for claim in verdicts.takeaways(results):
         derived += claim.numbers
+    derived += sizing.derived_values(results)
     previous = results.get("previous")
     if previous:
         found_verdict = compare.verdict(previous, results)

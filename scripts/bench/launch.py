@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -24,22 +25,33 @@ JSON_BODY = json.dumps({"message": "Hello, World!"}, separators=(",", ":"))
 UVICORN_FLAGS = ["--no-access-log", "--no-server-header", "--log-level", "warning"]
 UVICORN_STANDARD = ["--loop", "uvloop", "--http", "httptools"]
 UVICORN_PLAIN = ["--loop", "asyncio", "--http", "h11"]  # what a plain `pip install uvicorn` uses
+NEWER_PYTHON_ENV = "BENCH_NEWER_PYTHON"  # set by `nox -s bench` when it finds a newer CPython
 POLL_S = 0.001  # start-up is timed to the first answer, polled this often (from the load core)
 
 
-def uvicorn(module: str, port: int, *extra: str) -> list[str]:
+def uvicorn(module: str, port: int, *extra: str, python: str = sys.executable) -> list[str]:
     where = [f"{PYTHON_APPS}.{module}:app", "--host", "127.0.0.1", "--port", str(port)]
-    return [sys.executable, "-m", "uvicorn", *where, *UVICORN_FLAGS, *extra]
+    return [python, "-m", "uvicorn", *where, *UVICORN_FLAGS, *extra]
+
+
+def newer_python() -> str:
+    """The newer CPython's interpreter, in the virtualenv the bench session made for it."""
+    path = os.environ.get(NEWER_PYTHON_ENV, "")
+    if not path:
+        raise ValueError(f"{NEWER_PYTHON_ENV} names no interpreter (nox -s bench sets it)")
+    return path
 
 
 def command(server: Server, port: int, prefix: Path) -> list[str]:
     """The command line that runs `server` on `port` (`prefix`: a scratch directory)."""
     node = [node_binary(), "--disable-warning=ExperimentalWarning"]
     match server.id:
-        case "fastapi-uvicorn":
+        case "fastapi-uvicorn" | "fastapi-uvicorn-256-threads":
             return uvicorn("main", port, *UVICORN_STANDARD)
         case "fastapi-uvicorn-plain":
             return uvicorn("main", port, *UVICORN_PLAIN)
+        case "fastapi-uvicorn-newer-python":
+            return uvicorn("main", port, *UVICORN_STANDARD, python=newer_python())
         case "fastapi-uvicorn-2w":
             return uvicorn("main", port, *UVICORN_STANDARD, "--workers", str(server.workers))
         case "starlette-uvicorn":
@@ -86,6 +98,8 @@ def started(
     port = free_port()
     env = {"HOST": "127.0.0.1", "PORT": str(port), "BENCH_DATA_DIR": str(data_dir)}
     env |= {"BENCH_WORKERS": str(server.workers), "NODE_ENV": "production"}
+    if server.threads:
+        env["BENCH_THREADS"] = str(server.threads)
     with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
         began = time.perf_counter()
         try:

@@ -10,6 +10,8 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
+from scripts.bench import interpreters
+from scripts.bench.launch import NEWER_PYTHON_ENV
 from scripts.bench.load import find_tool
 from scripts.servers import ROOT, node_binary
 
@@ -54,6 +56,8 @@ def tool_output(*command: str) -> str:
 
 def versions() -> dict[str, str]:
     found = {"python": platform.python_version()}
+    if (path := os.environ.get(NEWER_PYTHON_ENV)) and (newer := interpreters.probe(path)):
+        found["python_newer"] = newer.version
     for package in PYTHON_PACKAGES:
         try:
             found[package] = metadata.version(package)

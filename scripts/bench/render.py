@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from scripts.bench import charts, compare, verdicts
+from scripts.bench import charts, compare, sizing, verdicts
 from scripts.bench.verdicts import DASH, TIMES
 from scripts.files import replace_if_changed
 
@@ -234,6 +234,19 @@ def ceiling_line(results: Results, workload_id: str) -> str:
     return line + "\n"
 
 
+def interpreter_line(results: Results, workload_id: str) -> str:
+    """Which CPython the Python rows ran on: the figures depend on it."""
+    ids = {cell["server"] for cell in results.data["results"] if cell["workload"] == workload_id}
+    python = [results.servers[i] for i in ids if results.servers[i]["runtime"] == "python"]
+    if not python:
+        return ""
+    line = f"Python servers run CPython {results.data['versions']['python']}"
+    newer = sorted({server["python"] for server in python if server.get("python")})
+    if newer:
+        line += f", except the row labelled CPython {', '.join(newer)}"
+    return line + "."
+
+
 def workload_section(results: Results, workload_id: str) -> str:
     workload = results.workloads[workload_id]
     offered = count(workload["rate"])
@@ -268,7 +281,8 @@ def workload_section(results: Results, workload_id: str) -> str:
     )
     parts = [
         f"`GET {workload['path']}`, {workload['connections']} connections. "
-        + (f"{workload['notes']}." if workload["notes"] else ""),
+        + (f"{workload['notes']}. " if workload["notes"] else "")
+        + interpreter_line(results, workload_id),
         "",
         ceiling_line(results, workload_id),
         charts.figure(
@@ -483,6 +497,74 @@ def flags(results: Results) -> str:
     return "\n".join(lines) + "\n"
 
 
+def interpreters_section(results: Results) -> str:
+    """Which CPython the Python rows ran, and the same FastAPI server on a newer one."""
+    python = results.data["versions"]["python"]
+    newer = [s for s in results.data["servers"] if s.get("python")]
+    if not newer:
+        return (
+            f"Every Python row ran on CPython {python}; this run found no newer CPython on "
+            "the machine to measure beside it.\n"
+        )
+    server = newer[0]
+    lines = [
+        f"Every Python row ran on CPython {python}, except {server['label']}: the same "
+        f"FastAPI server on the newest CPython this machine could install.",
+        "",
+    ]
+    rows = []
+    for workload_id, workload in results.workloads.items():
+        older = results.cells.get((workload_id, "fastapi-uvicorn"))
+        newest = results.cells.get((workload_id, server["id"]))
+        if older is None or newest is None:
+            continue
+        base = older["summary"]["requests_per_s"]
+        other = newest["summary"]["requests_per_s"]
+        if verdicts.tied(base, other, results.within):
+            verdict = "tie"
+        else:
+            verdict = f"{verdicts.ratio(other['median'], base['median'])}{TIMES}"
+        link = f"[{workload['title']}](results.md#{workload_id})"
+        rows.append(
+            [
+                link,
+                over_range(count(base["median"]), base, count),
+                over_range(count(other["median"]), other, count),
+                verdict,
+            ]
+        )
+    header = ["Workload", f"CPython {python}", f"CPython {server['python']}", "ratio"]
+    return "\n".join(lines) + "\n" + table(header, rows)
+
+
+def threads_section(results: Results) -> str:
+    """The blocking route with AnyIO's default thread limit, raised, and the async route."""
+    rows = [
+        ("io-sync", "fastapi-uvicorn", "`def` route, AnyIO's default thread limit"),
+        ("io-sync", "fastapi-uvicorn-256-threads", "`def` route, limit raised"),
+        ("io", "fastapi-uvicorn", "`async def` route, the event loop"),
+    ]
+    cells = [(results.cells.get((w, s)), label) for w, s, label in rows]
+    if any(cell is None for cell, _ in cells):
+        return "This run did not measure the blocking route both ways.\n"
+    spreads = [cell["summary"]["requests_per_s"] for cell, _ in cells if cell is not None]
+    default, raised, waiting = spreads
+    if verdicts.tied(default, raised, results.within):
+        change = "Raising the limit made no difference this machine could measure"
+    else:
+        times = verdicts.ratio(raised["median"], default["median"])
+        change = f"Raising the limit changed throughput {times}{TIMES}"
+    ahead = "" if verdicts.tied(raised, waiting, results.within) else ", and the "
+    if ahead:
+        times = verdicts.ratio(waiting["median"], raised["median"])
+        ahead += f"`async def` route answered {times}{TIMES} as many as the raised one"
+    table_rows = [
+        [label, over_range(count(spread["median"]), spread, count)]
+        for (_, label), spread in zip(cells, spreads, strict=True)
+    ]
+    return f"{change}{ahead}.\n\n" + table(["FastAPI, uvicorn[standard]", "req/s"], table_rows)
+
+
 def fragments(results: Results) -> dict[str, str]:
     """File name -> content, for everything the pages include."""
     found = {
@@ -491,6 +573,9 @@ def fragments(results: Results) -> dict[str, str]:
         "startup.md.txt": startup_table(results),
         "machine.md.txt": machine_table(results),
         "versions.md.txt": versions_table(results),
+        "interpreters.md.txt": interpreters_section(results),
+        "threads.md.txt": threads_section(results),
+        "sizing.md.txt": sizing.fragment(results.data),  # the Cost and sizing page
         "method.md.txt": method_table(results),
         "workloads.md.txt": workloads_table(results),
         "flags.md.txt": flags(results),

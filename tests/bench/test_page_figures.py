@@ -13,7 +13,7 @@ import pytest
 from scripts.bench import figures, render, verdicts
 
 PAGES = ["performance/index.html", "performance/method/index.html"]
-PAGES += ["performance/results/index.html"]
+PAGES += ["performance/results/index.html", "compare/cost-and-sizing/index.html"]
 
 
 @pytest.mark.parametrize("page", PAGES)

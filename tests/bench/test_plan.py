@@ -7,7 +7,7 @@ QUICK_BUDGET_S = 60
 
 
 def test_full_run_fits_half_an_hour_with_five_repetitions() -> None:
-    plan = config.plan(quick=False)
+    plan = config.plan(quick=False, newer_python="3.99.0")  # the longest plan
     assert plan.method.repetitions >= 5
     assert plan.method.warmup_s >= 1
     assert harness.estimate_s(plan) <= FULL_BUDGET_S
@@ -36,3 +36,21 @@ def test_the_ceiling_measures_the_json_workload() -> None:
 def test_io_workload_holds_256_connections() -> None:
     io = next(w for w in config.WORKLOADS if w.id == "io")
     assert io.connections == 256
+
+
+def test_the_newer_cpython_server_runs_only_when_one_was_found() -> None:
+    without = config.plan(quick=False)
+    assert config.NEWER_PYTHON not in {s.id for s in without.servers}
+    assert all(config.NEWER_PYTHON not in w.servers for w in without.workloads)
+    found = config.plan(quick=False, newer_python="3.99.0")
+    newer = next(s for s in found.servers if s.id == config.NEWER_PYTHON)
+    assert (newer.python, newer.label) == ("3.99.0", "FastAPI, uvicorn[standard], CPython 3.99.0")
+    assert {w.id for w in found.workloads if newer.id in w.servers} == {"json", "io", "cpu"}
+    assert config.NEWER_PYTHON not in {s.id for s in config.plan(True, "3.99.0").servers}
+
+
+def test_io_sync_runs_with_anyios_default_threads_and_with_the_limit_raised() -> None:
+    io_sync = next(w for w in config.WORKLOADS if w.id == "io-sync")
+    threads = {s.id: s.threads for s in config.SERVERS if s.id in io_sync.servers}
+    assert threads == {"fastapi-uvicorn": 0, "fastapi-uvicorn-256-threads": io_sync.connections}
+    assert "40 ÷ 20 ms = 2,000 req/s" in io_sync.notes

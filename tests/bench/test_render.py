@@ -114,3 +114,48 @@ def test_every_takeaway_links_a_section_of_the_results_page(committed: dict[str,
     assert takeaways.count("\n- ") + 1 >= 4
     for claim in verdicts.takeaways(committed):
         assert f"{{ #{claim.anchor} }}" in page, claim.anchor
+
+
+def test_the_newer_cpython_rows_sit_beside_the_same_server_on_the_older_one(
+    committed: dict[str, Any],
+) -> None:
+    newer = next(s for s in committed["servers"] if s.get("python"))
+    section = render.interpreters_section(render.Results(committed))
+    python = committed["versions"]["python"]
+    assert section.startswith(f"Every Python row ran on CPython {python}, except {newer['label']}")
+    assert f"| Workload | CPython {python} | CPython {newer['python']} | ratio |" in section
+    measured = {c["workload"] for c in committed["results"] if c["server"] == newer["id"]}
+    assert section.count("](results.md#") == len(measured)
+    faster = copy.deepcopy(committed)
+    for cell in faster["results"]:
+        if (cell["workload"], cell["server"]) == ("json", newer["id"]):
+            base = render.Results(committed).cells[("json", "fastapi-uvicorn")]
+            rate = base["summary"]["requests_per_s"]
+            cell["summary"]["requests_per_s"] = {k: v * 2 for k, v in rate.items()}
+    assert f"| 2.0{verdicts.TIMES} |" in render.interpreters_section(render.Results(faster))
+    without = copy.deepcopy(committed)
+    without["servers"] = [s for s in without["servers"] if not s.get("python")]
+    without["results"] = [c for c in without["results"] if c["server"] != newer["id"]]
+    assert "no newer CPython" in render.interpreters_section(render.Results(without))
+
+
+def test_the_blocking_route_is_shown_with_both_thread_limits(committed: dict[str, Any]) -> None:
+    results = render.Results(committed)
+    section = render.threads_section(results)
+    for workload, server in [
+        ("io-sync", "fastapi-uvicorn"),
+        ("io-sync", "fastapi-uvicorn-256-threads"),
+        ("io", "fastapi-uvicorn"),
+    ]:
+        median = results.cells[(workload, server)]["summary"]["requests_per_s"]["median"]
+        assert f"| {median:,.0f}<br>" in section
+    same = copy.deepcopy(committed)
+    for cell in same["results"]:
+        if cell["workload"] in ("io", "io-sync") and cell["server"].startswith("fastapi-uvicorn"):
+            cell["summary"]["requests_per_s"] = {"median": 1000.0, "min": 900.0, "max": 1100.0}
+    tied = render.threads_section(render.Results(same))
+    assert tied.startswith("Raising the limit made no difference this machine could measure.")
+    missing = [c for c in committed["results"] if c["server"] != "fastapi-uvicorn-256-threads"]
+    assert "did not measure" in render.threads_section(
+        render.Results({**committed, "results": missing})
+    )

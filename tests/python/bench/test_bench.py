@@ -2,11 +2,13 @@
 
 import time
 
+import anyio
 import httpx
 import pytest
 from fastapi import FastAPI
 
 from examples.python.bench import main as bench
+from scripts.bench.config import ANYIO_DEFAULT_THREADS
 
 pytestmark = pytest.mark.anyio
 
@@ -57,3 +59,16 @@ async def test_unknown_route_is_a_404_problem(client: httpx.AsyncClient) -> None
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json() == {"type": "about:blank", "title": "Not Found", "status": 404}
+
+
+@pytest.mark.parametrize(("setting", "threads"), [(None, ANYIO_DEFAULT_THREADS), ("256", 256)])
+async def test_bench_threads_sets_the_worker_thread_limit(
+    monkeypatch: pytest.MonkeyPatch, setting: str | None, threads: int
+) -> None:
+    if setting is None:
+        monkeypatch.delenv("BENCH_THREADS", raising=False)
+    else:
+        monkeypatch.setenv("BENCH_THREADS", setting)
+    async with bench.lifespan(bench.app):
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        assert limiter.total_tokens == threads
