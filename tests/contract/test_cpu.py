@@ -68,8 +68,9 @@ def test_naive_cpu_work_delays_the_health_check(client: httpx.Client) -> None:
 def test_offloaded_cpu_work_keeps_the_health_check_prompt(
     client: httpx.Client,
 ) -> None:
-    # Start the pool's workers before measuring.
-    client.get("/offloaded", params={"ms": 1})
+    # Start the pool's workers before measuring: starting processes is the
+    # slow part on a loaded machine, so it gets the work's own timeout.
+    client.get("/offloaded", params={"ms": 1}, timeout=30)
     response, latencies = probe_while_working(client, "/offloaded")
     assert response.status_code == 200
     assert response.json()["ms"] == WORK_MS
