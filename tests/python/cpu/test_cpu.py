@@ -2,6 +2,8 @@
 
 import asyncio
 import re
+import time
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -17,8 +19,11 @@ def app() -> FastAPI:
     return cpu.app
 
 
-async def finish_order(client: httpx.AsyncClient, route: str) -> list[str]:
-    """Start CPU work, then a health check; return the order in which they finished."""
+async def finish_order(
+    client: httpx.AsyncClient, route: str, reached: Callable[[], bool]
+) -> list[str]:
+    """Start CPU work, then, once `reached()` says the work is under way, a health check;
+    return the order in which they finished."""
     finished: list[str] = []
 
     async def call(name: str, path: str, params: dict[str, int]) -> None:
@@ -28,7 +33,8 @@ async def finish_order(client: httpx.AsyncClient, route: str) -> list[str]:
 
     async with asyncio.TaskGroup() as group:
         group.create_task(call("work", route, {"ms": 1500}))
-        await asyncio.sleep(0.2)  # let the work request reach the handler first
+        while not reached():
+            await asyncio.sleep(0.01)
         group.create_task(call("healthz", "/healthz", {}))
     return finished
 
@@ -37,14 +43,32 @@ def test_burn_runs_for_the_requested_time() -> None:
     assert cpu.burn(50) > 0
 
 
-async def test_naive_work_holds_up_the_health_check(client: httpx.AsyncClient) -> None:
-    # The health check, though started second and trivial, can only finish after the work.
-    assert await finish_order(client, "/naive") == ["work", "healthz"]
+async def test_naive_work_holds_up_the_health_check(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The health check starts only once the work is burning (a fixed wait lost that race
+    # on a loaded machine) and, though trivial, can only finish after the work.
+    burning: list[int] = []
+
+    def burn(ms: int) -> int:
+        burning.append(ms)
+        return real_burn(ms)
+
+    real_burn = cpu.burn
+    monkeypatch.setattr(cpu, "burn", burn)
+    assert await finish_order(client, "/naive", lambda: bool(burning)) == ["work", "healthz"]
 
 
 async def test_offloaded_work_lets_the_health_check_through(client: httpx.AsyncClient) -> None:
     await client.get("/offloaded", params={"ms": 1})  # start the pool's workers
-    assert await finish_order(client, "/offloaded") == ["healthz", "work"]
+    # The work burns in another process, where nothing here can see it start: give its
+    # request 0.2 s to get there. Started later, the health check still finishes first.
+    begun = time.monotonic()
+
+    def reached() -> bool:
+        return time.monotonic() - begun >= 0.2
+
+    assert await finish_order(client, "/offloaded", reached) == ["healthz", "work"]
 
 
 @pytest.mark.parametrize("ms", ["0", "5001", "+5", " 5", "5.0", "1_0", "1e2", "05", "5\n"])
