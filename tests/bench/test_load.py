@@ -4,7 +4,6 @@ import asyncio
 import json
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -12,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from scripts.bench import latency, load, rategen
+from scripts.local_server import running
 from scripts.servers import ROOT
 
 WRK_REPORT = """Running 2s test @ http://127.0.0.1:8080/json
@@ -69,12 +69,8 @@ class FastHandler(SlowHandler):
 
 def serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[int]:
     """Serve `handler` on a free port of 127.0.0.1 in a thread; yield the port."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_address[1]
-    server.shutdown()
-    server.server_close()
+    with running(ThreadingHTTPServer(("127.0.0.1", 0), handler)) as server:
+        yield server.server_address[1]
 
 
 @pytest.fixture

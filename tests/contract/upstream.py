@@ -1,6 +1,8 @@
 """A slow upstream for the fan-out tests: a real HTTP server on 127.0.0.1 that answers late.
 
-Every GET /<name> answers `{"source": "<name>"}` after `delay` seconds. While it waits it
+Every GET /<name> answers `{"source": "<name>"}` after `delay` seconds; a name in
+`stalled` gets its status, headers and the first bytes of its body at once, and the rest
+after `delay`. While it waits it
 watches the socket, so it can tell a caller that gave up (closed the connection) from one
 that got its answer: that is how the tests prove the example cancelled its pending calls.
 It also records the peak number of requests in flight, which proves they overlapped.
@@ -16,6 +18,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from scripts.local_server import running
 from scripts.polling import eventually
 
 
@@ -31,12 +34,18 @@ class SlowUpstream(ThreadingHTTPServer):
         self.answered = 0
         self.abandoned = 0  # the caller closed the connection before the answer was due
         self.failing: set[str] = set()  # names answered at once with 503
+        self.stalled: set[str] = set()  # names whose body stops halfway for `delay`
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}"
 
-    def reset(self, delay: float, failing: frozenset[str] = frozenset()) -> None:
+    def reset(
+        self,
+        delay: float,
+        failing: frozenset[str] = frozenset(),
+        stalled: frozenset[str] = frozenset(),
+    ) -> None:
         """Start a new test's counts, once the previous test's calls have all finished:
         a call still in flight would otherwise be counted for the new test."""
 
@@ -48,7 +57,7 @@ class SlowUpstream(ThreadingHTTPServer):
             raise AssertionError(f"{self.in_flight} calls still in flight after 10 s")
         with self.lock:
             self.delay, self.peak, self.answered, self.abandoned = delay, 0, 0, 0
-            self.failing = set(failing)
+            self.failing, self.stalled = set(failing), set(stalled)
 
     def wait_for(self, *, abandoned: int, timeout: float) -> bool:
         """Poll until `abandoned` callers have given up, or `timeout` seconds pass."""
@@ -71,12 +80,20 @@ class _Handler(BaseHTTPRequestHandler):
             upstream.peak = max(upstream.peak, upstream.in_flight)
             delay = upstream.delay
             failing = self.path.lstrip("/") in upstream.failing
+            stalled = self.path.lstrip("/") in upstream.stalled
         try:
             if failing:
                 self.send_response(503)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
+            body = json.dumps({"source": self.path.lstrip("/")}).encode()
+            sent_first = 0
+            if stalled:
+                sent_first = len(body) // 2
+                self.send_head(len(body))
+                self.wfile.write(body[:sent_first])
+                self.wfile.flush()
             # The socket turns readable with no data (EOF) when the caller hangs up.
             readable, _, _ = select.select([self.connection], [], [], delay)
             if readable and not self.connection.recv(1, socket.MSG_PEEK):
@@ -84,17 +101,20 @@ class _Handler(BaseHTTPRequestHandler):
                     upstream.abandoned += 1
                 self.close_connection = True
                 return
-            body = json.dumps({"source": self.path.lstrip("/")}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            if not stalled:
+                self.send_head(len(body))
+            self.wfile.write(body[sent_first:])
             with upstream.lock:
                 upstream.answered += 1
         finally:
             with upstream.lock:
                 upstream.in_flight -= 1
+
+    def send_head(self, length: int) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(length))
+        self.end_headers()
 
     def log_message(self, format: str, *args: object) -> None:
         pass  # keep test output quiet
@@ -103,12 +123,5 @@ class _Handler(BaseHTTPRequestHandler):
 @contextlib.contextmanager
 def slow_upstream(delay: float) -> Iterator[SlowUpstream]:
     """Run a SlowUpstream in a background thread for the duration of a `with` block."""
-    server = SlowUpstream(delay)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with running(SlowUpstream(delay)) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)

@@ -12,7 +12,6 @@ import socket
 import subprocess
 import sys
 import tarfile
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -20,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from scripts import facts, freshness
+from scripts.local_server import running
 
 ROOT = freshness.ROOT
 TODAY = "2026-11-30"
@@ -179,12 +179,8 @@ def registry() -> Iterator[Registry]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     state["registry"] = Registry(f"http://127.0.0.1:{server.server_address[1]}")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state["registry"]
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with running(server):
+        yield state["registry"]
 
 
 def project(tmp_path: Path, facts_text: str = FACTS) -> Path:

@@ -42,7 +42,11 @@ async function fetchJson(
     throw new UpstreamError(source);
   }
   if (!response.ok) throw new UpstreamError(source);
-  return response.json().catch(() => Promise.reject(new UpstreamError(source)));
+  return response.json().catch((error: unknown) => {
+    // The signal can abort while the body is still arriving: pass that on too.
+    if (signal.aborted) throw error;
+    throw new UpstreamError(source);
+  });
 }
 
 async function dashboard(req: Request, res: Response): Promise<void> {

@@ -13,6 +13,7 @@ const state = {
   delayMs: 200,
   failing: "",
   garbled: "",
+  stalled: "", // answers 200 at once, then stalls in the middle of its body
   inFlight: 0,
   peak: 0,
   abandoned: 0,
@@ -26,6 +27,14 @@ const upstream = http.createServer((req, res) => {
   }
   if (name === state.garbled) {
     res.end("{not json"); // a 200 whose body is not JSON
+    return;
+  }
+  if (name === state.stalled) {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.write('{"source":');
+    res.on("close", () => {
+      if (!res.writableFinished) state.abandoned += 1;
+    });
     return;
   }
   state.inFlight += 1;
@@ -59,6 +68,7 @@ beforeEach(() =>
     delayMs: 200,
     failing: "",
     garbled: "",
+    stalled: "",
     peak: 0,
     abandoned: 0,
   }),
@@ -110,6 +120,19 @@ test("the deadline answers 504 and aborts the pending calls", async () => {
   });
   assert.ok(
     await waitFor(() => state.abandoned === 3, 4000),
+    `abandoned ${state.abandoned}`,
+  );
+});
+
+test("a deadline that falls while a body is arriving is a 504, not a 502", async () => {
+  // The other two answer at once; the stalled body outlasts the deadline. Reading
+  // it then fails because the deadline aborted it, not because the upstream did
+  // (found by the differential fuzzer at timeout_ms=50 on a loaded machine).
+  Object.assign(state, { delayMs: 0, stalled: "reviews" });
+  const res = await request(app).get("/dashboard?timeout_ms=1000").expect(504);
+  assert.equal(res.body.detail, "upstreams took over 1000 ms");
+  assert.ok(
+    await waitFor(() => state.abandoned === 1, 4000),
     `abandoned ${state.abandoned}`,
   );
 });
