@@ -132,14 +132,62 @@ def build(session: nox.Session) -> None:
     session.run("mkdocs", "build", "--strict", "--site-dir", "site")
 
 
+@nox.session(default=False)
+def audit(session: nox.Session) -> None:
+    """Check the performance budget on a strict build of the site (scripts/audit.py).
+
+    Every page at most 300 KB transferred before images, gzipped; Lighthouse on five
+    pages, mobile and desktop, the median of five runs: performance at least 90 and 95,
+    accessibility 100, layout shift below 0.1. Prints one table; fails over budget.
+    A few minutes on an idle machine. Arguments go to the script (`-- --weight-only`).
+    """
+    prepare_site(session)  # the packages, node_modules (Lighthouse) and files of `build`
+    playwright = [
+        requirement
+        for requirement in nox.project.dependency_groups(PYPROJECT, "test")
+        if requirement.startswith("playwright==")
+    ]
+    session.install(*playwright)  # loads every page to count what it fetches
+    ensure_chromium(session)
+    site = Path(session.create_tmp()) / "site"
+    session.run("mkdocs", "build", "--strict", "--site-dir", str(site))
+    session.run("python", "scripts/audit.py", "--site", str(site), *session.posargs)
+
+
+@nox.session(default=False)
+def diagrams(session: nox.Session) -> None:
+    """Draw docs/diagrams/*.mmd again into docs/diagrams/rendered/ (commit the result).
+
+    The pinned mermaid draws each diagram in Chromium, in the light and the dark colours;
+    the build inlines those SVGs, so it needs no browser. `nox -s diagrams -- NAME` draws
+    one; `-- --check` draws nothing and fails if a drawing is older than its source.
+    """
+    install_groups(session, "test")  # Playwright and the site's packages, as pinned
+    if "--check" not in session.posargs:
+        npm_ci(session)
+        ensure_chromium(session)
+    session.run("python", "-m", "scripts.diagrams", *session.posargs)
+
+
 @nox.session
 def zensical(session: nox.Session) -> None:
-    """Build the same mkdocs.yml with Zensical, so the site can move to it unchanged."""
+    """Build the same mkdocs.yml with Zensical into site-zensical/, so the site can move to it.
+
+    Zensical has no option for the output folder: mkdocs.yml reads it from SITE_DIR, so
+    this build never writes into the site/ of `nox -s build`.
+    """
     install_groups(session, "zensical", "node")
     npm_ci(session)
     session.run("python", "scripts/vendor_assets.py")
     session.run("python", "-m", "scripts.bench.render")
-    session.run("zensical", "build", "--config-file", "mkdocs.yml", "--strict")
+    session.run(
+        "zensical",
+        "build",
+        "--config-file",
+        "mkdocs.yml",
+        "--strict",
+        env={"SITE_DIR": "site-zensical"},  # ignored by git, like site/
+    )
 
 
 def topic_paths(names: list[str]) -> tuple[list[str], list[str]]:
@@ -235,7 +283,12 @@ def fuzz(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Both languages as strictly: Ruff and mypy --strict; Biome and `tsc --noEmit`."""
+    """Both languages as strictly: Ruff and mypy --strict; Biome and `tsc --noEmit`.
+
+    Then the GitHub workflows: GitHub's workflow schema (check-jsonschema's bundled copy)
+    and zizmor's security audits, also its pedantic ones, offline: both read the files and
+    never ask GitHub.
+    """
     install_groups(session, "lint")
     npm_ci(session)
     session.run("ruff", "check", ".")
@@ -243,6 +296,9 @@ def lint(session: nox.Session) -> None:
     session.run("mypy")  # [tool.mypy] in pyproject.toml: strict, examples + scripts + tests
     session.run("npx", "biome", "ci", "--error-on-warnings", ".")  # biome.jsonc: TS and JS
     session.run("npx", "tsc", "--noEmit", "-p", ".")
+    workflows = sorted(str(path) for path in (ROOT / ".github" / "workflows").glob("*.yml"))
+    session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows)
+    session.run("zizmor", "--offline", "--pedantic", "--strict-collection", ".github/workflows")
 
 
 @nox.session(default=False)

@@ -10,7 +10,10 @@ page's JavaScript scores:
   moves, or why it is neutral;
 - `[[decide:glance]]`: the one-glance table: criterion -> Python / Node.js / either;
 - `[[decide:scenarios]]`: the worked scenarios, as `tests/node/decide` asserts them;
-- `[[decide:changed]]`: the scenarios whose result changed from the tool's first model.
+- `[[decide:changed]]`: the scenarios whose result changed from the tool's first model;
+- `[[decide:tool]]`: the tool itself as the page opens (every question open, no verdict
+  yet), so the page has its final layout before the script runs (no layout shift); the
+  script (`assets/javascripts/decide/tool.js`) takes the form over and fills in the result.
 
 Links are written for a page in `docs/decide/`; a page elsewhere says where the docs root
 is, as in `[[decide:glance root=..]]` from `docs/start/` or `root=.` from `docs/`.
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import json
 import re
+from html import escape
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -321,6 +325,147 @@ def changed_list(data: Data, scenarios: list[Data]) -> list[str]:
     return lines
 
 
+def _fill(template: str, values: dict[str, str]) -> str:
+    """`{name}` -> values["name"], as scoring.js's fill() does."""
+    return re.sub(r"\{(\w+)\}", lambda match: values.get(match[1], match[0]), template)
+
+
+def _attributes(attributes: dict[str, str]) -> str:
+    return "".join(f' {name}="{escape(value)}"' for name, value in attributes.items())
+
+
+def _element(tag: str, attributes: dict[str, str], *children: str) -> str:
+    return f"<{tag}{_attributes(attributes)}>{''.join(children)}</{tag}>"
+
+
+def _tag(data: Data, criterion: Data, option: Data) -> str:
+    """The points an option moves, as the form shows them: "open", "Node.js +6", "neutral"."""
+    text = _signed(data, option["effect"] * criterion["weight"])
+    return f"{text}, extends it" if option.get("extends") else text
+
+
+def tool_block(data: Data) -> list[str]:
+    """The decision tool as the page opens, without answers: the questions, then the result.
+
+    The markup is the one the script keeps: it ticks the answers of a shared link in this
+    form, reads the form on every change and redraws the result and the summary bar.
+    Hidden without JavaScript (guide.css), where the tables below stand in for it.
+    """
+    criteria = _criteria(data)
+    count = len(data["questions"])
+    fieldsets = []
+    for question in data["questions"]:
+        criterion = criteria[question["criterion"]]
+        feeds = f"Feeds one criterion: {criterion['label']}, weight {criterion['weight']}."
+        if question.get("help"):
+            feeds += f" {question['help']}"
+        options = [
+            _element(
+                "label",
+                {"class": "decide-option"},
+                f'<input type="radio" name="{escape(question["id"])}" value="" checked>',
+                _element("span", {}, "Not sure yet"),
+                _element("span", {"class": "decide-tag"}, "open"),
+            )
+        ]
+        for option in question["options"]:
+            radio = _attributes({"type": "radio", "name": question["id"], "value": option["id"]})
+            options.append(
+                _element(
+                    "label",
+                    {"class": "decide-option"},
+                    f"<input{radio}>",
+                    _element("span", {}, escape(option["label"])),
+                    _element(
+                        "span", {"class": "decide-tag"}, escape(_tag(data, criterion, option))
+                    ),
+                )
+            )
+        fieldsets.append(
+            _element(
+                "fieldset",
+                {"data-question": question["id"]},
+                _element("legend", {}, escape(question["label"])),
+                _element("p", {"class": "decide-feeds"}, escape(feeds)),
+                *options,
+            )
+        )
+    none = data["outcomes"]["none"]
+    values = {"min": str(data["rules"]["min_answered"]), "count": str(count)}
+    needed = data["rules"]["min_answered"]
+    answers = _element(
+        "details",
+        {"class": "decide-answers", "id": "decide-answers", "open": ""},
+        _element(
+            "summary", {"class": "decide-answers__summary"}, f"Questions: 0 of {count} answered"
+        ),
+        _element("form", {"class": "decide-form"}, *fieldsets),
+        _element(
+            "div",
+            {"class": "decide-summary", "aria-live": "polite"},
+            _element(
+                "span",
+                {"class": "decide-summary__text"},
+                _element("strong", {}, escape(_fill(none["label"], values))),
+                f": {needed} more {'answer' if needed == 1 else 'answers'} for a verdict.",
+            ),
+        ),
+    )
+    result = _element(
+        "section",
+        {
+            "class": "decide-result",
+            "id": "decide-result",
+            "aria-labelledby": "decide-result-heading",
+            "data-outcome": "none",
+            "data-runtime": "",
+            "data-confidence": "",
+        },
+        _element("h2", {"class": "decide-heading", "id": "decide-result-heading"}, "Your result"),
+        _element(
+            "p",
+            {"class": "decide-verdict"},
+            _element("strong", {"data-field": "verdict"}, escape(_fill(none["label"], values))),
+        ),
+        _element("p", {"data-field": "headline"}, escape(_fill(none["headline"], values))),
+        _element(
+            "p",
+            {"class": "decide-meta"},
+            _element("span", {}, f"0 of {count} questions answered."),
+            " ",
+            _element("a", {"href": "#decide-answers", "class": "decide-change"}, "Change answers"),
+        ),
+        _element(
+            "p",
+            {"class": "decide-actions"},
+            _element(
+                "button",
+                {"type": "button", "data-action": "copy-link", "class": "md-button decide-button"},
+                "Copy link",
+            ),
+        ),
+        _element("p", {"class": "decide-status", "role": "status"}, ""),
+    )
+    # A shared link opens on its result. This script arranges the tool for it while the
+    # page loads, before the first paint, so nothing moves when tool.js fills it in. It
+    # counts a link as shared when it answers a question, as tool.js does (parseAnswers).
+    choices = {q["id"]: [o["id"] for o in q["options"]] for q in data["questions"]}
+    arrange = (
+        "<script>(() => {"
+        f"const choices = {json.dumps(choices, separators=(',', ':'))};"
+        "const query = new URLSearchParams(location.search);"
+        "if (!Object.entries(choices).some(([id, ids]) => ids.includes(query.get(id)))) return;"
+        'const root = document.getElementById("decide-tool");'
+        'root.prepend(root.querySelector(".decide-result"));'
+        'root.querySelector(".decide-answers").open = false;'
+        'root.classList.add("decide-tool--result-first", "decide-tool--pending");'
+        "})();</script>"
+    )
+    # One line each: Markdown passes a block of raw HTML through whole, up to a blank line.
+    tool = _element("div", {"id": "decide-tool", "class": "decide-tool"}, answers, result)
+    return [tool, "", arrange]
+
+
 class DecisionTablePreprocessor(Preprocessor):
     def __init__(self, md: Markdown, data_dir: Path) -> None:
         super().__init__(md)
@@ -368,7 +513,9 @@ class DecisionTablePreprocessor(Preprocessor):
             return scenario_sections(data, scenarios)
         if name == "changed":
             return changed_list(data, scenarios)
-        known = ["changed", "criteria", "glance", "questions", "rules", "scenarios"]
+        if name == "tool":
+            return tool_block(data)
+        known = ["changed", "criteria", "glance", "questions", "rules", "scenarios", "tool"]
         raise ValueError(f"unknown decision block {line!r}; known: {known}")
 
 

@@ -50,6 +50,20 @@ class SnippetInclude:
     file: str
     section: str | None
     line_range: bool
+    depth: int = 0  # how many list items or admonitions the include sits inside
+
+
+def page_address(page: Path, docs_dir: Path = ROOT / "docs") -> str:
+    """A page's address below the site's: docs/a/index.md is a/, docs/a/b.md is a/b/."""
+    path = page.relative_to(docs_dir).with_suffix("")
+    path = path.parent if path.name == "index" else path
+    return "" if str(path) == "." else f"{path.as_posix()}/"
+
+
+def site_addresses(docs_dir: Path = ROOT / "docs") -> list[str]:
+    """Every page's address below the site's (MkDocs' directory URLs), and the 404 page."""
+    pages = sorted(page_address(page, docs_dir) for page in docs_dir.rglob("*.md"))
+    return [*pages, "404.html"]
 
 
 def site_markdown(docs_dir: Path = ROOT / "docs", base: Path = ROOT) -> list[Path]:
@@ -117,15 +131,39 @@ def snippet_includes(pages: list[Path]) -> list[SnippetInclude]:
     """Every active (not `;`-disabled) snippet include line in `pages`."""
     found = []
     for page in pages:
-        for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1):
+        lines = page.read_text(encoding="utf-8").splitlines()
+        for number, line in enumerate(lines, 1):
             match = _SNIPPET.match(line)
             if not match or match["off"]:
                 continue
             file, _, rest = match["spec"].partition(":")
             line_range = bool(re.fullmatch(r"-?\d+(:-?\d+)?(,.*)?", rest))
             section = rest if rest and not line_range else None
-            found.append(SnippetInclude(page, number, file, section, line_range))
+            depth = narrowing_depth(lines[: number - 1], line)
+            found.append(SnippetInclude(page, number, file, section, line_range, depth))
     return found
+
+
+_NARROWING = re.compile(r"^[ \t]*(?:[-*+][ \t]|\d+[.)][ \t]|!!!|\?\?\?)")
+
+
+def narrowing_depth(before: list[str], line: str) -> int:
+    """How many list items and admonitions enclose `line`, given the lines before it.
+
+    Each of them narrows a code block; content tabs (`=== "Python"`) indent as much but
+    keep the block's width.
+    """
+    depth, indent = 0, len(line) - len(line.lstrip())
+    for previous in reversed(before):
+        if not previous.strip():
+            continue
+        previous_indent = len(previous) - len(previous.lstrip())
+        if previous_indent < indent:
+            depth += bool(_NARROWING.match(previous))
+            indent = previous_indent
+        if indent == 0:
+            break
+    return depth
 
 
 def sections(path: Path) -> dict[str, list[str]]:
@@ -337,6 +375,7 @@ class _IgnoreTags(yaml.SafeLoader):
 
 
 _IgnoreTags.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
+_IgnoreTags.add_constructor("!ENV", lambda loader, node: None)  # site_url, site_dir
 
 
 def nav_pages(config: Path = ROOT / "mkdocs.yml") -> list[str]:
@@ -377,6 +416,7 @@ def nav_problems(topics: list[Topic], nav: list[str]) -> list[str]:
 
 
 CODE_COLUMNS = 80  # what a code block on the site shows at 1366 px without scrolling
+LIST_INDENT_COLUMNS = 4  # a block inside a list item is that much narrower per level
 CODE_SUFFIXES = {".py", ".ts", ".js", ".conf"}  # included as code, not as page text
 
 
@@ -395,20 +435,26 @@ def section_text(path: Path, section: str | None) -> list[str]:
 def wide_included_lines(
     includes: list[SnippetInclude], base: Path = ROOT, limit: int = CODE_COLUMNS
 ) -> list[str]:
-    """Included code lines longer than `limit` characters, which readers must scroll."""
+    """Included code lines longer than their block shows, which readers must scroll.
+
+    A block at the page's top level shows `limit` characters; inside a list item it is
+    LIST_INDENT_COLUMNS narrower for each level (tests/docs/test_layout.py measures it).
+    """
     problems: list[str] = []
-    seen: set[tuple[str, str | None]] = set()
+    seen: set[tuple[str, str | None, int]] = set()
     for include in includes:
-        key = (include.file, include.section)
+        key = (include.file, include.section, include.depth)
         target = base / include.file
         if key in seen or include.line_range or not target.is_file():
             continue
         if target.suffix not in CODE_SUFFIXES:
             continue
         seen.add(key)
+        shown = limit - LIST_INDENT_COLUMNS * include.depth
         problems.extend(
-            f"{include.file}:{include.section}: {len(line)} columns: {line.strip()[:50]}"
+            f"{include.file}:{include.section}: {len(line)} columns > {shown}"
+            f" ({include.page.name}:{include.line}): {line.strip()[:50]}"
             for line in section_text(target, include.section)
-            if len(line) > limit
+            if len(line) > shown
         )
     return problems

@@ -1,11 +1,13 @@
 """SVG charts for the Performance pages, inlined into the page so they follow its colours.
 
-Each chart is drawn for a phone first (a 480-unit wide view box, 15-unit text, labels
-above the bars rather than beside them), so it stays legible at 390 px and simply grows
-on a wide screen. Colours come from CSS classes (docs/assets/stylesheets/bench.css) that
-follow the light and dark schemes; every series is also named in text, so nothing relies
-on colour alone. Axis tick labels carry the class "axis": they are a scale, not figures,
-and scripts/bench/figures.py leaves them out of its check that every number is data.
+Each chart is drawn for a phone first (a 400-unit wide view box, 15-unit text, labels
+above the bars rather than beside them): on a 390 px phone the chart is about 358 px
+wide, so its text is about 13 px, and it grows on a wider screen up to the stylesheet's
+maximum width; tests/bench/test_charts.py and tests/docs/test_layout.py check the size.
+Colours come from CSS classes (docs/assets/stylesheets/guide.css) that follow the light
+and dark schemes; every series is also named in text, so nothing relies on colour
+alone. Axis tick labels carry the class "axis": they are a scale, not figures, and
+scripts/bench/figures.py leaves them out of its check that every number is data.
 """
 
 from __future__ import annotations

@@ -357,7 +357,7 @@ def machine_table(results: Results) -> str:
         ["Operating system", machine["os"]],
         ["Date", results.data["date"]],
     ]
-    return table(["Machine", ""], rows)
+    return table(["Machine", "Value"], rows)
 
 
 def versions_table(results: Results) -> str:
@@ -397,7 +397,7 @@ def method_table(results: Results) -> str:
         ["Traffic", f"{method['host']} only"],
         ["Total duration", f"{results.data['duration_s']} s"],
     ]
-    return table(["Method", ""], rows)
+    return table(["Setting", "Value"], rows)
 
 
 def noise_line(noise: dict[str, Any] | None) -> str:

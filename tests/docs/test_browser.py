@@ -1,28 +1,24 @@
-"""The built site in a real browser: offline-clean, tabs linked, diagrams drawn, search works."""
+"""The built site in a real browser: offline-clean, tabs linked, diagrams shown, search works."""
 
 from collections.abc import Iterator
-from pathlib import Path
+from typing import Literal
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from scripts.doc_checks import ROOT
+from scripts.diagrams import MIN_TEXT_PX
+from scripts.doc_checks import ROOT, page_address, site_addresses
 
 pytestmark = pytest.mark.browser
 
 DOCS = ROOT / "docs"
 
 
-def page_url(page: Path) -> str:
-    """docs/a/index.md -> a/, docs/a/b.md -> a/b/ (MkDocs' directory URLs)."""
-    path = page.relative_to(DOCS).with_suffix("")
-    path = path.parent if path.name == "index" else path
-    return "" if str(path) == "." else f"{path.as_posix()}/"
-
-
-PAGES = sorted(page_url(page) for page in DOCS.rglob("*.md"))
-WITH_DIAGRAMS = {page_url(page) for page in DOCS.rglob("*.md") if "```mermaid" in page.read_text()}
-MERMAID_BUNDLE = "assets/vendor/mermaid.min.js"
+PAGES = site_addresses()  # and the 404 page
+# Pages that include a diagram (scripts/diagrams.py inlines it as SVG at build time).
+WITH_DIAGRAMS = sorted(
+    page_address(page) for page in DOCS.rglob("*.md") if "```mermaid" in page.read_text()
+)
 
 
 @pytest.fixture
@@ -46,13 +42,13 @@ class Visit:
         # "commit" returns once loading has begun: the tabs of a batch load side by side.
         self.response = self.page.goto(url, wait_until="commit")
 
-    def problems(self, site_url: str, has_diagram: bool) -> list[str]:
+    def problems(self, site_url: str) -> list[str]:
         """Everything wrong with the page once the network has been quiet for 500 ms.
 
-        Quiet is not done on a busy machine: scripts may still run and fetch.
+        Quiet is not done on a busy machine: scripts may still run and fetch. So the
+        load event comes first: by then every script of the page has run.
         """
-        if has_diagram:  # drawn only once the bundle has come: wait for it
-            self.page.locator("div.mermaid").first.wait_for(state="attached")
+        self.page.wait_for_load_state("load")
         self.page.wait_for_load_state("networkidle")
         found = [f"console: {error}" for error in self.errors]
         if self.response is None or self.response.status != 200:
@@ -63,9 +59,8 @@ class Visit:
             for url in self.requested
             if not url.startswith(first_party)
         ]
-        # The 3.5 MB diagram library is fetched only where a diagram is drawn.
-        if (site_url + MERMAID_BUNDLE in self.requested) != has_diagram:
-            found.append(f"mermaid loaded: {not has_diagram}, diagrams: {has_diagram}")
+        # Diagrams are SVG in the page: no page fetches the 3.5 MB diagram library.
+        found += [f"diagram library requested: {url}" for url in self.requested if "mermaid" in url]
         self.page.close()
         return found
 
@@ -80,7 +75,7 @@ def test_every_page_makes_no_third_party_requests_and_no_errors(
         batch = PAGES[start : start + 4]
         visits = {path: Visit(context, site_url + path) for path in batch}
         for path, visit in visits.items():
-            if found := visit.problems(site_url, path in WITH_DIAGRAMS):
+            if found := visit.problems(site_url):
                 problems[path or "home"] = found
     context.close()
     assert problems == {}
@@ -103,18 +98,68 @@ def test_choosing_nodejs_once_switches_every_tab(page: Page, site_url: str) -> N
     )
 
 
-def test_mermaid_diagram_is_drawn(page: Page, site_url: str) -> None:
-    assert "contributing/" in WITH_DIAGRAMS
-    messages: list[ConsoleMessage] = []
-    page.on("console", lambda message: messages.append(message))
-    page.goto(site_url + "contributing/", wait_until="networkidle")  # the pipeline diagram
-    diagram = page.locator(".mermaid").first
-    expect(diagram).to_be_visible()
-    # Material draws into a closed shadow root: its size is what we can observe.
-    page.wait_for_function(
-        "() => document.querySelector('.mermaid').getBoundingClientRect().height > 100"
-    )
-    assert not [m.text for m in messages if m.type == "error"]
+# Per figure: which drawings show, how big their text is, and whether the box scrolls.
+FIGURES = """() => [...document.querySelectorAll("article figure.diagram")].map((figure) => {
+  const box = figure.querySelector(".diagram__scroll");
+  const shown = [...figure.querySelectorAll("svg")].filter(
+    (svg) => getComputedStyle(svg).display !== "none");
+  const svg = shown[0];
+  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  const sizes = [...svg.querySelectorAll("text")].filter((text) => text.textContent.trim())
+    .map((text) => parseFloat(getComputedStyle(text).fontSize) * scale);
+  return {
+    shown: shown.map((svg) => svg.getAttribute("class")),
+    height: svg.getBoundingClientRect().height,
+    name: document.getElementById(svg.getAttribute("aria-labelledby")).textContent,
+    caption: figure.querySelector("figcaption").textContent,
+    smallestText: Math.min(...sizes),
+    focusable: box.tabIndex === 0,
+    scrolls: box.scrollWidth > box.clientWidth,
+    hint: getComputedStyle(figure.querySelector(".diagram__hint")).display !== "none",
+  };
+})"""
+
+
+@pytest.mark.parametrize(("scheme", "body_scheme"), [("light", "default"), ("dark", "slate")])
+def test_diagrams_are_inline_svg_in_each_colour_scheme_and_legible_on_a_phone(
+    browser: Browser, site_url: str, scheme: Literal["light", "dark"], body_scheme: str
+) -> None:
+    """Each diagram shows the drawing of the page's scheme; on a phone it scrolls instead
+    of shrinking its text below MIN_TEXT_PX, can be scrolled from the keyboard and says so.
+    """
+    assert "contributing/" in WITH_DIAGRAMS  # the pipeline diagram
+    context = browser.new_context(color_scheme=scheme, viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    scrolling = []
+    for path in WITH_DIAGRAMS:
+        page.set_viewport_size({"width": 1366, "height": 768})
+        page.goto(site_url + path)
+        expect(page.locator("body")).to_have_attribute("data-md-color-scheme", body_scheme)
+        assert page.locator(".mermaid").count() == 0  # nothing left for a script to draw
+        for width in (1366, 390):
+            page.set_viewport_size({"width": width, "height": 844})
+            figures = page.evaluate(FIGURES)
+            assert figures, path
+            for figure in figures:
+                where = f"{path} at {width} px: {figure}"
+                assert figure["shown"] == [f"diagram__svg diagram__svg--{scheme}"], where
+                assert figure["height"] > 100, where
+                assert figure["name"], where
+                assert figure["caption"].startswith(figure["name"]), where
+                assert figure["smallestText"] >= MIN_TEXT_PX - 0.05, where
+                assert figure["focusable"], where
+                assert figure["hint"] == figure["scrolls"], where
+            # The figure scrolls inside itself: the page does not get wider than the screen.
+            assert page.evaluate("document.documentElement.scrollWidth") <= width, path
+        scrolling += [path for figure in figures if figure["scrolls"]]
+    # The sequence diagrams are wider than a phone: the arrow keys scroll them.
+    assert "compare/how-they-wait/" in scrolling
+    page.goto(site_url + "compare/how-they-wait/")
+    box = page.locator(".diagram__scroll").first
+    box.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("(box) => box.scrollLeft > 0", arg=box.element_handle())
+    context.close()
 
 
 def test_search_finds_the_hello_page(page: Page, site_url: str) -> None:

@@ -212,6 +212,47 @@ def test_the_empty_state_shows_no_verdict(browser: Browser, site_url: str, size:
         watched.assert_clean()
 
 
+# The layout shift of the page so far (the sum Lighthouse's CLS adds up for one load).
+LAYOUT_SHIFT = """() => new Promise(resolve => {
+    let total = 0;
+    new PerformanceObserver(list => {
+        for (const entry of list.getEntries()) if (!entry.hadRecentInput) total += entry.value;
+    }).observe({type: "layout-shift", buffered: true});
+    setTimeout(() => resolve(total), 300);
+})"""
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_nothing_moves_when_the_tool_starts(browser: Browser, site_url: str, size: str) -> None:
+    # The page carries the tool's first state, and a shared link's layout is set before
+    # the first paint: the script fills in what is there instead of pushing the page down.
+    shared = urlencode(BY_ID["typescript-team-pytorch-model"]["answers"])
+    with watching(browser, site_url, size) as watched:
+        page = watched.page
+        for query, most in (("", 0.01), (f"?{shared}", 0.1)):
+            page.goto(f"{site_url}decide/{query}")
+            expect(page.locator("#decide-tool[data-ready]")).to_have_count(1)
+            shift = page.evaluate(LAYOUT_SHIFT)
+            assert shift < most, f"decide/{query} shifted by {shift:.3f}"
+        watched.assert_clean()
+
+
+TARGET_SIZE = """async () => (await axe.run("#decide-tool", {runOnly: ["target-size"]}))
+    .violations.flatMap(violation => violation.nodes.map(node => node.target.join(" ")))"""
+
+
+def test_every_answer_keeps_a_clear_24_pixel_target(watched: Watched, site_url: str) -> None:
+    # WCAG 2.2 target size (2.5.8), as axe-core checks it, at widths where the options
+    # wrap differently: a radio button is smaller than 24 px, so its neighbours keep away.
+    page = watched.page
+    page.goto(site_url + "decide/")
+    page.add_script_tag(content=(ROOT / "node_modules/axe-core/axe.min.js").read_text())
+    for width in (390, 690, 930, 1350):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert page.evaluate(TARGET_SIZE) == [], f"at {width} px"
+    watched.assert_clean()
+
+
 def test_change_answers_unfolds_the_questions_of_a_shared_link(
     watched: Watched, site_url: str
 ) -> None:
@@ -273,8 +314,9 @@ def test_the_javascript_notice_shows_only_without_javascript(
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(site_url + "decide/")
+    # The page carries the tool's first state; without JavaScript it stays hidden.
     expect(page.locator("#decide-tool")).to_be_hidden()
-    assert page.locator("#decide-tool input").count() == 0
+    expect(page.locator("#decide-tool input").first).to_be_hidden()
     expect(page.locator(notice)).to_be_visible()
     expect(page.locator(notice)).to_contain_text("The decision tool needs JavaScript.")
     table = page.locator("table", has_text="Towards Python when")

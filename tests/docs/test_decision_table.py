@@ -1,5 +1,6 @@
 """The decision tool's tables, counts and scenarios are rendered from its data files."""
 
+import json
 import re
 from typing import Any
 
@@ -25,7 +26,7 @@ def rows(html: str) -> list[str]:
 
 def test_the_pages_use_the_generated_blocks() -> None:
     index = (DOCS / "decide" / "index.md").read_text(encoding="utf-8")
-    for block in ("rules", "criteria", "questions"):
+    for block in ("tool", "rules", "criteria", "questions"):
         assert f"\n[[decide:{block}]]\n" in index
     scenarios = (DOCS / "decide" / "scenarios.md").read_text(encoding="utf-8")
     assert "\n[[decide:scenarios]]\n" in scenarios
@@ -138,6 +139,40 @@ def test_the_changed_scenarios_are_listed_with_the_old_result() -> None:
     for scenario in changed:
         assert f'<a href="#{scenario["id"]}">{scenario["title"]}</a>' in html
         assert f"{scenario['changed_from']['result']} before" in html
+
+
+def test_the_tool_is_in_the_page_with_every_question_open_and_no_verdict() -> None:
+    # The page carries the tool's first state, so nothing moves when its script starts.
+    html = render("Before.\n\n[[decide:tool]]\n\nAfter.")
+    assert html.startswith("<p>Before.</p>\n<div")
+    assert html.endswith("<p>After.</p>")
+    tool = html.split('<div id="decide-tool" class="decide-tool">', 1)[1]
+    criteria = {c["id"]: c for c in DATA["criteria"]}
+    fieldsets = re.findall(r'<fieldset data-question="(\w+)">(.*?)</fieldset>', tool, re.S)
+    assert [question for question, _ in fieldsets] == [q["id"] for q in DATA["questions"]]
+    for (_, fieldset), question in zip(fieldsets, DATA["questions"], strict=True):
+        weight = criteria[question["criterion"]]["weight"]
+        # "Not sure yet" first and ticked, then every option with the points it moves.
+        options = re.findall(r'<input type="radio" name="\w+" value="([\w-]*)"', fieldset)
+        assert options == ["", *(o["id"] for o in question["options"])]
+        assert 'value="" checked><span>Not sure yet</span>' in fieldset
+        assert fieldset.count("checked") == 1
+        for option in question["options"]:
+            points = option["effect"] * weight
+            side = "python" if points > 0 else "node"
+            tag = f"{DATA['runtimes'][side]['label']} +{abs(points)}" if points else "neutral"
+            if option.get("extends"):
+                tag += ", extends it"
+            assert f'<span class="decide-tag">{tag}</span>' in fieldset
+    assert f"Questions: 0 of {len(DATA['questions'])} answered" in tool
+    assert 'data-outcome="none"' in tool
+    assert f'data-field="verdict">{DATA["outcomes"]["none"]["label"]}</strong>' in tool
+    # The script that lays a shared link out before the first paint knows every answer.
+    choices = re.search(r"const choices = (\{.*?\});", html)
+    assert choices is not None
+    assert json.loads(choices[1]) == {
+        q["id"]: [o["id"] for o in q["options"]] for q in DATA["questions"]
+    }
 
 
 def test_counts_are_replaced_inside_lines_and_other_tokens_fail_loudly() -> None:

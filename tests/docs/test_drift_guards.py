@@ -1,5 +1,7 @@
 """The pages, the example files and the tests cannot drift apart unnoticed."""
 
+import re
+
 from scripts import doc_checks, topics
 
 ROOT = doc_checks.ROOT
@@ -42,3 +44,11 @@ def test_topic_pages_are_in_the_nav_in_the_topics_order() -> None:
 
 def test_included_code_fits_the_code_column() -> None:
     assert doc_checks.wide_included_lines(INCLUDES) == []
+
+
+def test_contributing_lists_every_nox_session() -> None:
+    noxfile = (ROOT / "noxfile.py").read_text(encoding="utf-8")
+    sessions = re.findall(r"^@nox\.session[^\n]*\ndef (\w+)\(", noxfile, flags=re.MULTILINE)
+    assert len(sessions) >= 9, sessions  # the pattern still finds them
+    listed = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    assert [name for name in sessions if f"`nox -s {name}`" not in listed] == []

@@ -67,3 +67,19 @@ def test_site_markdown_follows_included_markdown_files(tmp_path: Path) -> None:
     pages = doc_checks.site_markdown(tmp_path / "docs", tmp_path)
     assert pages == [tmp_path / "docs" / "contributing.md", tmp_path / "CONTRIBUTING.md"]
     assert len(doc_checks.untested_fences(pages)) == 1
+
+
+def test_a_code_line_fits_a_narrower_block_inside_a_list_item(tmp_path: Path) -> None:
+    write(tmp_path / "a.py", "# --8<-- [start:s]\n" + "x" * 78 + "\n# --8<-- [end:s]\n")
+    include = '```python\n--8<-- "a.py:s"\n```\n'
+    in_tab = '=== "Python"\n\n' + "".join(f"    {line}\n" for line in include.splitlines())
+    in_list = "- Item\n\n" + "".join(f"    {line}\n" for line in include.splitlines())
+    write(tmp_path / "docs" / "tab.md", in_tab)
+    write(tmp_path / "docs" / "list.md", in_list)
+    includes = doc_checks.snippet_includes(doc_checks.site_markdown(tmp_path / "docs", tmp_path))
+    assert {include.page.name: include.depth for include in includes} == {
+        "tab.md": 0,
+        "list.md": 1,
+    }
+    problems = doc_checks.wide_included_lines(includes, tmp_path)
+    assert [problem.split("(")[1].split(":")[0] for problem in problems] == ["list.md"]

@@ -62,7 +62,7 @@ def problems(base: Path) -> list[str]:
 def pristine(tmp_path_factory: pytest.TempPathFactory, performance_pages: None) -> Path:
     """A copy of the project with the new topic added completely."""
     copy = tmp_path_factory.mktemp("project")
-    for name in ("docs", "examples", "tests", "data", "scripts"):
+    for name in ("docs", "examples", "tests", "data", "scripts", "overrides"):
         shutil.copytree(ROOT / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("mkdocs.yml", "pyproject.toml", "CONTRIBUTING.md", "README.md"):
         shutil.copy(ROOT / name, copy / name)

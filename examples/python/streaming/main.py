@@ -198,8 +198,8 @@ async def relay(websocket: WebSocket) -> None:
 # --8<-- [end:chat]
 # --8<-- [start:bad-frames]
 # A frame that breaks RFC 6455 never reaches relay(): uvicorn closes the
-# connection itself, with 1002 (protocol error), 1007 (invalid UTF-8) or 1009
-# (over MAX_FRAME), and tells the application only the code.
+# connection itself, with 1002 (protocol error), 1007 (invalid UTF-8) or
+# 1009 (over MAX_FRAME), and tells the application only the code.
 PROTOCOL_ERRORS = {1002, 1007, 1009}
 MAX_FRAME = 64 * 1024  # bytes; uvicorn's default is 16 MiB
 # For invalid UTF-8 uvicorn also logs a traceback of its own decoding; the
