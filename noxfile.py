@@ -137,8 +137,9 @@ def audit(session: nox.Session) -> None:
     """Check the performance budget on a strict build of the site (scripts/audit.py).
 
     Every page at most 300 KB transferred before images, gzipped; Lighthouse on five
-    pages, mobile and desktop, the median of five runs: performance at least 90 and 95,
-    accessibility 100, layout shift below 0.1. Prints one table; fails over budget.
+    pages, mobile (CPU slowdown calibrated to the machine) and desktop, the median of five
+    runs: performance at least 90 and 95, accessibility 100, layout shift below 0.1.
+    Prints one table; fails over budget.
     A few minutes on an idle machine. Arguments go to the script (`-- --weight-only`).
     """
     prepare_site(session)  # the packages, node_modules (Lighthouse) and files of `build`

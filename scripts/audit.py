@@ -9,7 +9,15 @@ built site on 127.0.0.1, text gzipped (zlib's default level), and checks:
 - five pages, in Lighthouse's mobile (default) and desktop settings: performance at least
   90 on mobile and 95 on desktop, accessibility 100, cumulative layout shift below 0.1.
 
-Lighthouse's performance score moves with the load of the machine it runs on, so each page
+Lighthouse's mobile run slows the CPU down to emulate a mid-range phone, by a factor
+that Lighthouse says to calibrate to the machine: its default 4x assumes a high-end
+desktop, a benchmark index of 1500-2000 (docs/throttling.md in GoogleChrome/lighthouse).
+This script calibrates it: the accessibility round measures the machine's benchmark
+index, and the mobile performance runs slow the CPU down to the phone the default
+targets on such a desktop, an index of 1750 / 4 (never below 2x, Lighthouse's own floor
+for that step). The table prints the index and the factor.
+
+The performance score also moves with the load of the machine it runs on, so each page
 and form factor has five performance runs, which measure only the five metrics the score
 is made of, and the table shows the median. Accessibility, which does not depend on
 timing, has one run of its own. The script prints one
@@ -72,6 +80,17 @@ SCORED_METRICS = (
     "speed-index",
 )
 LIGHTHOUSE_TIMEOUT_S = 180
+# The phone Lighthouse's mobile default emulates: its 4x slowdown of a desktop in the
+# middle of the 1500-2000 benchmark index it is meant for (docs/throttling.md).
+PHONE_BENCHMARK_INDEX = 1750 / 4
+MIN_CPU_SLOWDOWN, MAX_CPU_SLOWDOWN = 2.0, 10.0  # the table's range for that step
+
+
+def cpu_slowdown(benchmark_index: float) -> float:
+    """The CPU slowdown that makes this machine the phone Lighthouse's default targets."""
+    factor = benchmark_index / PHONE_BENCHMARK_INDEX
+    return round(min(max(factor, MIN_CPU_SLOWDOWN), MAX_CPU_SLOWDOWN), 1)
+
 
 # The budget assumes a host that gzips text; fonts (woff2) and images are compressed
 # formats and go out as they are.
@@ -363,8 +382,11 @@ def median(values: Sequence[float]) -> float | None:
     return statistics.median(values) if values else None
 
 
-def lighthouse_command(url: str, form_factor: str, category: str) -> list[str]:
-    """An accessibility run (all its audits) or a performance run (the scored metrics)."""
+def lighthouse_command(
+    url: str, form_factor: str, category: str, slowdown: float | None = None
+) -> list[str]:
+    """An accessibility run (all its audits) or a performance run (the scored metrics);
+    `slowdown` replaces the mobile run's default CPU slowdown of 4x."""
     if category == "accessibility":
         only = "--only-categories=accessibility"
     elif category == "performance":
@@ -383,6 +405,8 @@ def lighthouse_command(url: str, form_factor: str, category: str) -> list[str]:
     ]
     if form_factor == "desktop":
         command.append("--preset=desktop")
+    elif slowdown is not None:
+        command.append(f"--throttling.cpuSlowdownMultiplier={slowdown}")
     return command
 
 
@@ -413,12 +437,16 @@ def parse_lighthouse(report: dict[str, Any]) -> LighthouseRun:
 
 
 def run_lighthouse(
-    url: str, form_factor: str, category: str, report: Path | None = None
+    url: str,
+    form_factor: str,
+    category: str,
+    report: Path | None = None,
+    slowdown: float | None = None,
 ) -> LighthouseRun:
     """One Lighthouse run; its whole JSON report is kept in `report` if given."""
     environment = {**os.environ, "CHROME_PATH": find_chromium()}
     completed = subprocess.run(
-        lighthouse_command(url, form_factor, category),
+        lighthouse_command(url, form_factor, category, slowdown),
         capture_output=True,
         text=True,
         env=environment,
@@ -439,8 +467,9 @@ def measure_lighthouse(
     runs: int,
     reports: Path | None = None,
     log: Any = print,
-) -> list[LighthouseResult]:
-    """One accessibility run per page and form factor, then `runs` performance runs.
+) -> tuple[list[LighthouseResult], float | None]:
+    """One accessibility run per page and form factor, then `runs` performance runs;
+    also the mobile CPU slowdown used, from the accessibility round's benchmark index.
 
     Rounds interleave the pages, so a burst of load on the machine lowers one run of
     several pages rather than every run of one page. With `reports`, every run's JSON
@@ -451,8 +480,13 @@ def measure_lighthouse(
     results = {(p, f): LighthouseResult(p, f) for p in pages for f in FORM_FACTORS}
     rounds = [("accessibility", "accessibility")]
     rounds += [("performance", f"performance {number + 1}/{runs}") for number in range(runs)]
+    slowdown: float | None = None
     with serving(site) as server:
         for category, label in rounds:
+            if category == "performance" and slowdown is None:
+                index = median([r.benchmark_index for x in results.values() for r in x.runs])
+                slowdown = cpu_slowdown(index) if index else None
+                log(f"  mobile CPU slowdown: {slowdown}x (benchmark index {index:.0f})")
             for (page, form_factor), result in results.items():
                 started = time.monotonic()
                 where = f"{label}, {page or 'home'} ({form_factor})"
@@ -460,7 +494,7 @@ def measure_lighthouse(
                 file = f"{name}-{label.replace(' ', '-').replace('/', 'of')}.json"
                 report = reports / file if reports else None
                 try:
-                    run = run_lighthouse(server.url + page, form_factor, category, report)
+                    run = run_lighthouse(server.url + page, form_factor, category, report, slowdown)
                 except (
                     OSError,
                     RuntimeError,
@@ -477,7 +511,7 @@ def measure_lighthouse(
                 else:
                     found = f"{run.accessibility:.0f}"
                 log(f"  {where}: {found} ({time.monotonic() - started:.0f} s)")
-    return list(results.values())
+    return list(results.values()), slowdown
 
 
 # ---------------------------------------------------------------------------------------
@@ -550,7 +584,11 @@ def on_every_page(weights: Sequence[PageWeight]) -> list[tuple[str, int]]:
     return sorted(((path, sizes[0][path]) for path in common), key=lambda item: -item[1])
 
 
-def summary(weights: Sequence[PageWeight], lighthouse: Sequence[LighthouseResult]) -> str:
+def summary(
+    weights: Sequence[PageWeight],
+    lighthouse: Sequence[LighthouseResult],
+    slowdown: float | None = None,
+) -> str:
     totals = [weight.total for weight in weights]
     lines = [
         f"{len(weights)} pages; transferred before images, gzipped (KB = 1,000 bytes): "
@@ -571,7 +609,8 @@ def summary(weights: Sequence[PageWeight], lighthouse: Sequence[LighthouseResult
             f"performance mobile >= {MIN_PERFORMANCE['mobile']}, "
             f"desktop >= {MIN_PERFORMANCE['desktop']}, "
             f"accessibility {MIN_ACCESSIBILITY}, layout shift < {MAX_LAYOUT_SHIFT}. "
-            f"Lighthouse's benchmark index of this machine: {index:.0f}."
+            f"Lighthouse's benchmark index of this machine: {index:.0f}; mobile CPU "
+            f"slowdown {slowdown}x (Lighthouse's default: 4x for an index of 1500-2000)."
         )
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
     lines.append(f"Load average (1, 5, 15 min): {load} on {os.cpu_count()} CPUs.")
@@ -579,9 +618,12 @@ def summary(weights: Sequence[PageWeight], lighthouse: Sequence[LighthouseResult
 
 
 def report_json(
-    weights: Sequence[PageWeight], lighthouse: Sequence[LighthouseResult]
+    weights: Sequence[PageWeight],
+    lighthouse: Sequence[LighthouseResult],
+    slowdown: float | None = None,
 ) -> dict[str, Any]:
     return {
+        "mobile_cpu_slowdown": slowdown,
         "pages": {w.page: {"total": w.total, **w.by_kind()} for w in weights},
         "lighthouse": [
             {
@@ -615,16 +657,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"Page weight of {site}: every page, in Chromium with an empty cache ...", flush=True)
     weights = measure_weights(site, site_pages(site))
     lighthouse: list[LighthouseResult] = []
+    slowdown: float | None = None
     if not args.weight_only:
         count = len(LIGHTHOUSE_PAGES) * len(FORM_FACTORS) * args.runs
         print(f"Lighthouse: {count} runs ...", flush=True)
-        lighthouse = measure_lighthouse(site, LIGHTHOUSE_PAGES, args.runs, args.reports)
+        lighthouse, slowdown = measure_lighthouse(site, LIGHTHOUSE_PAGES, args.runs, args.reports)
     print()
     print(table(weights, lighthouse))
     print()
-    print(summary(weights, lighthouse))
+    print(summary(weights, lighthouse, slowdown))
     if args.json:
-        args.json.write_text(json.dumps(report_json(weights, lighthouse), indent=1) + "\n")
+        figures = report_json(weights, lighthouse, slowdown)
+        args.json.write_text(json.dumps(figures, indent=1) + "\n")
     failures = budget_failures(weights, lighthouse)
     print(f"Took {time.monotonic() - started:.0f} s.")
     if failures:

@@ -126,6 +126,18 @@ def test_lighthouse_runs_headless_desktop_only_when_asked() -> None:
     assert f"--only-audits={metrics},cumulative-layout-shift,speed-index" in desktop
 
 
+def test_the_mobile_cpu_slowdown_is_calibrated_to_the_machine() -> None:
+    # Lighthouse's default 4x belongs to a benchmark index in the middle of 1500-2000.
+    assert audit.cpu_slowdown(1750) == 4.0
+    assert audit.cpu_slowdown(1200) == 2.7  # a slower machine is slowed down less
+    assert audit.cpu_slowdown(2400) == 5.5  # a faster one more
+    assert audit.cpu_slowdown(300) == 2.0  # never below Lighthouse's floor for this step
+    mobile = audit.lighthouse_command("http://x/", "mobile", "performance", 2.7)
+    assert "--throttling.cpuSlowdownMultiplier=2.7" in mobile
+    desktop = audit.lighthouse_command("http://x/", "desktop", "performance", 2.7)
+    assert not any("cpuSlowdownMultiplier" in arg for arg in desktop)  # its preset: 1x
+
+
 def test_the_table_has_a_row_per_page_and_marks_what_is_over() -> None:
     weights = [
         PageWeight("", [Sent("index.html", 200, 5_000)]),
