@@ -12,10 +12,11 @@ built site on 127.0.0.1, text gzipped (zlib's default level), and checks:
 Lighthouse's mobile run slows the CPU down to emulate a mid-range phone, by a factor
 that Lighthouse says to calibrate to the machine: its default 4x assumes a high-end
 desktop, a benchmark index of 1500-2000 (docs/throttling.md in GoogleChrome/lighthouse).
-This script calibrates it: the accessibility round measures the machine's benchmark
-index, and the mobile performance runs slow the CPU down to the phone the default
-targets on such a desktop, an index of 1750 / 4 (never below 2x, Lighthouse's own floor
-for that step). The table prints the index and the factor.
+This script calibrates it: every Lighthouse run reports the machine's benchmark index,
+and before each round of performance runs the median index of all runs so far sets the
+CPU slowdown of that round's mobile runs, to the phone the default targets on such a
+desktop: an index of 1750 / 4 (never below 2x, Lighthouse's own floor for that step).
+The summary prints the index and each round's factor.
 
 The performance score also moves with the load of the machine it runs on, so each page
 and form factor has five performance runs, which measure only the five metrics the score
@@ -467,9 +468,10 @@ def measure_lighthouse(
     runs: int,
     reports: Path | None = None,
     log: Any = print,
-) -> tuple[list[LighthouseResult], float | None]:
+) -> tuple[list[LighthouseResult], list[float]]:
     """One accessibility run per page and form factor, then `runs` performance runs;
-    also the mobile CPU slowdown used, from the accessibility round's benchmark index.
+    also each performance round's mobile CPU slowdown, from the benchmark index of the
+    runs before it.
 
     Rounds interleave the pages, so a burst of load on the machine lowers one run of
     several pages rather than every run of one page. With `reports`, every run's JSON
@@ -480,13 +482,15 @@ def measure_lighthouse(
     results = {(p, f): LighthouseResult(p, f) for p in pages for f in FORM_FACTORS}
     rounds = [("accessibility", "accessibility")]
     rounds += [("performance", f"performance {number + 1}/{runs}") for number in range(runs)]
-    slowdown: float | None = None
+    slowdowns: list[float] = []
     with serving(site) as server:
         for category, label in rounds:
-            if category == "performance" and slowdown is None:
-                index = median([r.benchmark_index for x in results.values() for r in x.runs])
-                slowdown = cpu_slowdown(index) if index else None
-                log(f"  mobile CPU slowdown: {slowdown}x (benchmark index {index:.0f})")
+            slowdown = None
+            index = median([r.benchmark_index for x in results.values() for r in x.runs])
+            if category == "performance" and index:
+                slowdown = cpu_slowdown(index)
+                slowdowns.append(slowdown)
+                log(f"  {label}: mobile CPU slowdown {slowdown}x (benchmark index {index:.0f})")
             for (page, form_factor), result in results.items():
                 started = time.monotonic()
                 where = f"{label}, {page or 'home'} ({form_factor})"
@@ -511,7 +515,7 @@ def measure_lighthouse(
                 else:
                     found = f"{run.accessibility:.0f}"
                 log(f"  {where}: {found} ({time.monotonic() - started:.0f} s)")
-    return list(results.values()), slowdown
+    return list(results.values()), slowdowns
 
 
 # ---------------------------------------------------------------------------------------
@@ -587,7 +591,7 @@ def on_every_page(weights: Sequence[PageWeight]) -> list[tuple[str, int]]:
 def summary(
     weights: Sequence[PageWeight],
     lighthouse: Sequence[LighthouseResult],
-    slowdown: float | None = None,
+    slowdowns: Sequence[float] = (),
 ) -> str:
     totals = [weight.total for weight in weights]
     lines = [
@@ -610,7 +614,8 @@ def summary(
             f"desktop >= {MIN_PERFORMANCE['desktop']}, "
             f"accessibility {MIN_ACCESSIBILITY}, layout shift < {MAX_LAYOUT_SHIFT}. "
             f"Lighthouse's benchmark index of this machine: {index:.0f}; mobile CPU "
-            f"slowdown {slowdown}x (Lighthouse's default: 4x for an index of 1500-2000)."
+            f"slowdown per round: {', '.join(f'{f}x' for f in slowdowns) or 'default'} "
+            "(Lighthouse's default: 4x for an index of 1500-2000)."
         )
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
     lines.append(f"Load average (1, 5, 15 min): {load} on {os.cpu_count()} CPUs.")
@@ -620,10 +625,10 @@ def summary(
 def report_json(
     weights: Sequence[PageWeight],
     lighthouse: Sequence[LighthouseResult],
-    slowdown: float | None = None,
+    slowdowns: Sequence[float] = (),
 ) -> dict[str, Any]:
     return {
-        "mobile_cpu_slowdown": slowdown,
+        "mobile_cpu_slowdowns": list(slowdowns),
         "pages": {w.page: {"total": w.total, **w.by_kind()} for w in weights},
         "lighthouse": [
             {
@@ -657,17 +662,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"Page weight of {site}: every page, in Chromium with an empty cache ...", flush=True)
     weights = measure_weights(site, site_pages(site))
     lighthouse: list[LighthouseResult] = []
-    slowdown: float | None = None
+    slowdowns: list[float] = []
     if not args.weight_only:
         count = len(LIGHTHOUSE_PAGES) * len(FORM_FACTORS) * args.runs
         print(f"Lighthouse: {count} runs ...", flush=True)
-        lighthouse, slowdown = measure_lighthouse(site, LIGHTHOUSE_PAGES, args.runs, args.reports)
+        lighthouse, slowdowns = measure_lighthouse(site, LIGHTHOUSE_PAGES, args.runs, args.reports)
     print()
     print(table(weights, lighthouse))
     print()
-    print(summary(weights, lighthouse, slowdown))
+    print(summary(weights, lighthouse, slowdowns))
     if args.json:
-        figures = report_json(weights, lighthouse, slowdown)
+        figures = report_json(weights, lighthouse, slowdowns)
         args.json.write_text(json.dumps(figures, indent=1) + "\n")
     failures = budget_failures(weights, lighthouse)
     print(f"Took {time.monotonic() - started:.0f} s.")

@@ -446,24 +446,35 @@ def tool_block(data: Data) -> list[str]:
         ),
         _element("p", {"class": "decide-status", "role": "status"}, ""),
     )
-    # A shared link opens on its result. This script arranges the tool for it while the
-    # page loads, before the first paint, so nothing moves when tool.js fills it in. It
-    # counts a link as shared when it answers a question, as tool.js does (parseAnswers).
+    # A shared link opens on its result. The first script, ahead of the tool, marks the
+    # page while the tool is arranged for it: the mark hides the tool and holds a screen
+    # for it (guide.css), so a paint between the two scripts (a busy browser may paint
+    # halfway through parsing) shows nothing that then moves. The second script, after the
+    # tool, arranges it and lifts the mark; tool.js then fills it in. A link counts as
+    # shared when it answers a question, as tool.js decides (parseAnswers).
     choices = {q["id"]: [o["id"] for o in q["options"]] for q in data["questions"]}
-    arrange = (
+    mark = (
         "<script>(() => {"
         f"const choices = {json.dumps(choices, separators=(',', ':'))};"
         "const query = new URLSearchParams(location.search);"
-        "if (!Object.entries(choices).some(([id, ids]) => ids.includes(query.get(id)))) return;"
+        "if (Object.entries(choices).some(([id, ids]) => ids.includes(query.get(id))))"
+        ' document.documentElement.classList.add("decide-arranging");'
+        "})();</script>"
+    )
+    arrange = (
+        "<script>(() => {"
+        "const page = document.documentElement;"
+        'if (!page.classList.contains("decide-arranging")) return;'
         'const root = document.getElementById("decide-tool");'
         'root.prepend(root.querySelector(".decide-result"));'
         'root.querySelector(".decide-answers").open = false;'
         'root.classList.add("decide-tool--result-first", "decide-tool--pending");'
+        'page.classList.remove("decide-arranging");'
         "})();</script>"
     )
     # One line each: Markdown passes a block of raw HTML through whole, up to a blank line.
     tool = _element("div", {"id": "decide-tool", "class": "decide-tool"}, answers, result)
-    return [tool, "", arrange]
+    return [mark, "", tool, "", arrange]
 
 
 class DecisionTablePreprocessor(Preprocessor):

@@ -35,6 +35,7 @@ class SlowUpstream(ThreadingHTTPServer):
         self.abandoned = 0  # the caller closed the connection before the answer was due
         self.failing: set[str] = set()  # names answered at once with 503
         self.stalled: set[str] = set()  # names whose body stops halfway for `delay`
+        self.stalls = 0  # stalled answers whose head and first bytes went out
 
     @property
     def url(self) -> str:
@@ -57,6 +58,7 @@ class SlowUpstream(ThreadingHTTPServer):
             raise AssertionError(f"{self.in_flight} calls still in flight after 10 s")
         with self.lock:
             self.delay, self.peak, self.answered, self.abandoned = delay, 0, 0, 0
+            self.stalls = 0
             self.failing, self.stalled = set(failing), set(stalled)
 
     def wait_for(self, *, abandoned: int, timeout: float) -> bool:
@@ -94,6 +96,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_head(len(body))
                 self.wfile.write(body[:sent_first])
                 self.wfile.flush()
+                with upstream.lock:
+                    upstream.stalls += 1
             # The socket turns readable with no data (EOF) when the caller hangs up.
             readable, _, _ = select.select([self.connection], [], [], delay)
             if readable and not self.connection.recv(1, socket.MSG_PEEK):

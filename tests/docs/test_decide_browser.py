@@ -260,6 +260,8 @@ def test_change_answers_unfolds_the_questions_of_a_shared_link(
     scenario = BY_ID["nextjs-storefront"]
     page.goto(f"{site_url}decide/?{urlencode(scenario['answers'])}")
     expect(page.locator("#decide-answers")).not_to_have_attribute("open", "")
+    # The link unfolds the questions once the tool has started (its script handles it).
+    expect(page.locator("#decide-tool[data-ready]")).to_have_count(1)
     page.locator(".decide-result .decide-change").click()
     expect(page.locator("#decide-answers")).to_have_attribute("open", "")
     page.locator("fieldset[data-question='libs'] input[value='python']").check()

@@ -144,7 +144,9 @@ def test_the_changed_scenarios_are_listed_with_the_old_result() -> None:
 def test_the_tool_is_in_the_page_with_every_question_open_and_no_verdict() -> None:
     # The page carries the tool's first state, so nothing moves when its script starts.
     html = render("Before.\n\n[[decide:tool]]\n\nAfter.")
-    assert html.startswith("<p>Before.</p>\n<div")
+    # The script that marks a shared link's page comes first, then the tool.
+    assert html.startswith("<p>Before.</p>\n<script>")
+    assert html.index("decide-arranging") < html.index('<div id="decide-tool"')
     assert html.endswith("<p>After.</p>")
     tool = html.split('<div id="decide-tool" class="decide-tool">', 1)[1]
     criteria = {c["id"]: c for c in DATA["criteria"]}
