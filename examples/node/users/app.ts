@@ -31,15 +31,15 @@ import { ListQuery, UserCreate, UserUpdate } from "./schemas.ts";
 // 2^53 - 1: the largest id that both runtimes represent exactly.
 const MAX_ID = Number.MAX_SAFE_INTEGER;
 
-type Db = Kysely<Schema>;
+export type Db = Kysely<Schema>;
 
 // An id that is no positive integer names no user: 404, like unknown ids.
-function idOf(userId: string): number {
+export function idOf(userId: string): number {
   const id = /^[0-9]{1,16}$/.test(userId) ? Number(userId) : 0;
   return id <= MAX_ID ? id : 0;
 }
 
-function noSuchUser(userId: string): Problem {
+export function noSuchUser(userId: string): Problem {
   return new Problem(404, { detail: `There is no user ${userId}.` });
 }
 
@@ -74,7 +74,7 @@ async function save<T>(write: () => Promise<T>): Promise<T> {
   }
 }
 
-function parse<S extends z.ZodType>(
+export function parse<S extends z.ZodType>(
   schema: S,
   data: unknown,
   where: "body" | "query",
@@ -82,6 +82,40 @@ function parse<S extends z.ZodType>(
   const result = schema.safeParse(data);
   if (!result.success) throw validationProblem(zodErrors(result.error, where));
   return result.data;
+}
+
+// The writes, also used by the caching example.
+export function createUser(db: Db, body: z.output<typeof UserCreate>) {
+  return save(() =>
+    db
+      .insertInto("users")
+      .values(body)
+      .returningAll()
+      .executeTakeFirstOrThrow(),
+  );
+}
+
+export async function updateUser(
+  db: Db,
+  userId: string,
+  changes: z.output<typeof UserUpdate>,
+) {
+  // One statement, so no DELETE can come between a read and the write.
+  const updated = await save(() =>
+    db
+      .updateTable("users")
+      .set(changes)
+      .where("id", "=", idOf(userId))
+      .returningAll()
+      .executeTakeFirst(),
+  );
+  if (!updated) throw noSuchUser(userId);
+  return updated;
+}
+
+export async function deleteUser(db: Db, userId: string): Promise<void> {
+  const user = await find(db, userId);
+  await db.deleteFrom("users").where("id", "=", user.id).execute();
 }
 
 function usersRouter(db: Db): express.Router {
@@ -111,14 +145,7 @@ function usersRouter(db: Db): express.Router {
       jsonBody, // as the Python route class: the body is checked first
       noRepeatedParameters,
       async (req: Request, res: Response) => {
-        const body = parse(UserCreate, req.body, "body");
-        const user = await save(() =>
-          db
-            .insertInto("users")
-            .values(body)
-            .returningAll()
-            .executeTakeFirstOrThrow(),
-        );
+        const user = await createUser(db, parse(UserCreate, req.body, "body"));
         res.status(201).location(`/users/${user.id}`).json(user);
       },
     )
@@ -137,24 +164,13 @@ function usersRouter(db: Db): express.Router {
       noRepeatedParameters,
       async (req: Request<{ userId: string }>, res: Response) => {
         const changes = parse(UserUpdate, req.body, "body");
-        // One statement, so no DELETE can come between a read and the write.
-        const updated = await save(() =>
-          db
-            .updateTable("users")
-            .set(changes)
-            .where("id", "=", idOf(req.params.userId))
-            .returningAll()
-            .executeTakeFirst(),
-        );
-        if (!updated) throw noSuchUser(req.params.userId);
-        res.json(updated);
+        res.json(await updateUser(db, req.params.userId, changes));
       },
     )
     .delete(
       noRepeatedParameters,
       async (req: Request<{ userId: string }>, res: Response) => {
-        const user = await find(db, req.params.userId);
-        await db.deleteFrom("users").where("id", "=", user.id).execute();
+        await deleteUser(db, req.params.userId);
         res.status(204).end();
       },
     )

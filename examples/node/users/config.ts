@@ -3,7 +3,7 @@
 // --8<-- [start:config]
 import { z } from "zod";
 
-const Config = z.object({
+export const Config = z.object({
   // Not the Python twin's file: each runtime migrates its own database.
   DATABASE_URL: z
     .string()
@@ -18,7 +18,15 @@ export type Config = z.infer<typeof Config>;
 export class ConfigError extends Error {}
 
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
-  const result = Config.safeParse(env);
+  return parseConfig(Config, env);
+}
+
+/** The environment, validated by `schema`: the caching example's too. */
+export function parseConfig<S extends z.ZodType>(
+  schema: S,
+  env: NodeJS.ProcessEnv,
+): z.output<S> {
+  const result = schema.safeParse(env);
   if (!result.success) {
     // One line per bad variable, named as the operator wrote it: no traceback.
     const lines = result.error.issues.map(
