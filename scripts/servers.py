@@ -71,19 +71,23 @@ def node_binary() -> str:
     )
 
 
-def example_command(runtime: str, example: str) -> list[str]:
-    """Return the command that runs one example server directly.
+def example_command(runtime: str, example: str, program: str = "main") -> list[str]:
+    """Return the command that runs one example server (or another program of it) directly.
 
     Args:
         runtime: `"python"` or `"node"`.
         example: the example's directory name, e.g. `"hello"`.
+        program: `"main"` for the server (`main.py` or `app.ts`), else the stem of another
+            program in the same folder, in both runtimes (`"worker"`: `worker.py`,
+            `worker.ts`).
     """
     if runtime == "python":
         # As a plain file, the way a reader runs it; the project's editable install puts
         # the repository on sys.path, so `examples.python.problem_details` imports.
-        return [sys.executable, str(ROOT / "examples" / "python" / example / "main.py")]
+        return [sys.executable, str(ROOT / "examples" / "python" / example / f"{program}.py")]
     if runtime == "node":
-        return [node_binary(), str(ROOT / "examples" / "node" / example / "app.ts")]
+        stem = "app" if program == "main" else program
+        return [node_binary(), str(ROOT / "examples" / "node" / example / f"{stem}.ts")]
     raise ValueError(f"unknown runtime {runtime!r}; expected one of {RUNTIMES}")
 
 
@@ -96,11 +100,10 @@ def free_port() -> int:
 
 
 @dataclass(frozen=True)
-class RunningServer:
-    """A started, ready server."""
+class RunningProcess:
+    """A started, ready process of an example: a server, or a worker without HTTP."""
 
     process: subprocess.Popen[bytes]
-    base_url: str
     output_fd: int
 
     @property
@@ -118,6 +121,13 @@ class RunningServer:
         if not eventually(lambda: text in self.output(), timeout, interval=0.05):
             raise AssertionError(f"{text!r} not printed within {timeout} s:\n{self.output()}")
         return self.output()
+
+
+@dataclass(frozen=True)
+class RunningServer(RunningProcess):
+    """A started server that answers HTTP at `base_url`."""
+
+    base_url: str
 
 
 def listening_sockets(port: int) -> set[str] | None:
@@ -236,7 +246,7 @@ def launched(
                     else f"was not ready within {timeout} s"
                 )
                 raise ServerStartError(f"{' '.join(command)}: server {why}\n{printed}")
-            yield RunningServer(process, base_url, output.fileno())
+            yield RunningServer(process, output.fileno(), base_url)
         finally:
             stop(process)
 
@@ -280,3 +290,49 @@ def running_server(
         with stack:
             yield server
         return
+
+
+WORKER_READY = '"event":"worker ready"'  # the line both runtimes' workers print
+
+
+@contextlib.contextmanager
+def running_worker(
+    runtime: str,
+    example: str,
+    *,
+    env: dict[str, str] | None = None,
+    timeout: float = 30.0,
+) -> Iterator[RunningProcess]:
+    """Run an example's worker (`worker.py`, `worker.ts`) for a `with` block.
+
+    A worker has no HTTP port: it is ready once it prints the line WORKER_READY. Like a
+    server, it gets a session of its own, and leaving the block stops its process group.
+
+    Raises:
+        ServerStartError: the worker exited or was not ready within `timeout` seconds.
+    """
+    command = example_command(runtime, example, "worker")
+    with tempfile.TemporaryFile() as output:
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env={**os.environ, **(env or {})},
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        worker = RunningProcess(process, output.fileno())
+        try:
+            ready = eventually(
+                lambda: process.poll() is not None or WORKER_READY in worker.output(),
+                timeout,
+                0.05,
+            )
+            if not ready or process.poll() is not None:
+                why = "exited" if process.poll() is not None else "was not ready"
+                stop(process)
+                raise ServerStartError(f"{' '.join(command)}: {why}\n{worker.output()}")
+            yield worker
+        finally:
+            stop(process)

@@ -26,7 +26,7 @@ const PRINTABLE = "must not contain control characters or unpaired surrogates";
 
 // Since zod#6441 (August 2026), min and max count code points, as Python's
 // len() does.
-const name = z
+export const name = z
   .string()
   .min(2)
   .max(100)
