@@ -21,6 +21,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from scripts.local_server import running
 from scripts.polling import eventually
 
+FAN_OUT = 3  # the fan-out example calls prices, stock and reviews at once
+
 
 class SlowUpstream(ThreadingHTTPServer):
     daemon_threads = True
@@ -61,6 +63,15 @@ class SlowUpstream(ThreadingHTTPServer):
             self.stalls = 0
             self.failing, self.stalled = set(failing), set(stalled)
 
+    def wait_for_in_flight(self, count: int, timeout: float) -> bool:
+        """Wait until `count` requests are being handled at once (or `timeout` passes)."""
+
+        def enough() -> bool:
+            with self.lock:
+                return self.in_flight >= count
+
+        return eventually(enough, timeout, interval=0.005)
+
     def wait_for(self, *, abandoned: int, timeout: float) -> bool:
         """Poll until `abandoned` callers have given up, or `timeout` seconds pass."""
 
@@ -85,6 +96,10 @@ class _Handler(BaseHTTPRequestHandler):
             stalled = self.path.lstrip("/") in upstream.stalled
         try:
             if failing:
+                # Fail only once all three calls are in flight, so that the others are
+                # there to be cancelled: on a loaded machine, an instant 503 could come
+                # before they even connected, and nothing would be left to abort.
+                upstream.wait_for_in_flight(FAN_OUT, timeout=2.0)
                 self.send_response(503)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

@@ -21,8 +21,19 @@ const state = {
 const upstream = http.createServer((req, res) => {
   const name = (req.url ?? "/").slice(1);
   if (name === state.failing) {
-    res.statusCode = 503;
-    res.end();
+    // Fail only once the other two calls are in flight, so that they are there
+    // to be aborted: on a loaded machine, an instant 503 could come before they
+    // even connected, and nothing would be left to abort.
+    const deadline = Date.now() + 2000;
+    const fail = () => {
+      if (state.inFlight < 2 && Date.now() < deadline) {
+        setTimeout(fail, 5);
+        return;
+      }
+      res.statusCode = 503;
+      res.end();
+    };
+    fail();
     return;
   }
   if (name === state.garbled) {
