@@ -9,12 +9,13 @@ from collections.abc import Iterator
 
 import pytest
 
+from scripts.redis_server import RedisServer
 from scripts.servers import RUNTIMES, RunningServer, running_server
 
 # The examples whose servers are probed. `shutdown` is left out: its server is set up
 # like these (the same parser and, in Node, the same parser-error handler), and its own
 # suite is about stopping it.
-EXAMPLES = ("hello", "users", "cpu", "fanout", "streaming")
+EXAMPLES = ("hello", "users", "cpu", "fanout", "streaming", "jobs", "caching")
 
 
 @pytest.fixture(scope="module", params=RUNTIMES)
@@ -31,11 +32,17 @@ def example(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="module")
 def server(
-    runtime: str, example: str, tmp_path_factory: pytest.TempPathFactory
+    runtime: str,
+    example: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
 ) -> Iterator[RunningServer]:
     env = {}
-    if example == "users":  # a database of its own, a temporary SQLite file
-        database = tmp_path_factory.mktemp(f"{runtime}-users") / "users.db"
+    if example in ("users", "caching"):  # a database of its own, a temporary SQLite file
+        database = tmp_path_factory.mktemp(f"{runtime}-{example}") / "users.db"
         env["DATABASE_URL"] = f"sqlite:///{database}"
+    if example in ("jobs", "caching"):  # a Redis of this module's own, started on demand
+        redis_server: RedisServer = request.getfixturevalue("redis_server")
+        env["REDIS_URL"] = redis_server.url
     with running_server(runtime, example, env=env) as running:
         yield running

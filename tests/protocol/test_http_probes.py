@@ -258,12 +258,17 @@ PROBES = [
     Probe(
         "invalid chunk size",
         post(b"Transfer-Encoding: chunked\r\n", body=b"zz\r\nab\r\n0\r\n\r\n"),
-        {"python": UVICORN_400, "node": Answer(405, PROBLEM), "node-users": Answer(400, PROBLEM)},
+        {
+            "python": UVICORN_400,
+            "node": Answer(405, PROBLEM),
+            **{f"node-{name}": Answer(400, PROBLEM) for name in ("users", "jobs", "caching")},
+        },
         why="Node.js hands the request to the application as soon as its headers are "
         "parsed: a route that answers without reading the body (POST /healthz: 405) "
         "answers before the parser reaches the bad chunk, and the connection is then "
-        "cut; users reads every body first (its size limit), so there the parser's "
-        "400 comes first. uvicorn parses the whole write before the application runs",
+        "cut; users, and jobs and caching with its middleware, read every body first "
+        "(the size limit), so there the parser's 400 comes first. uvicorn parses the "
+        "whole write before the application runs",
     ),
     Probe("negative Content-Length", post(b"Content-Length: -1\r\n"), REFUSED),
     Probe(
