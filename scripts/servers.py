@@ -256,13 +256,16 @@ def running_server(
     runtime: str,
     example: str,
     *,
+    program: str = "main",
     env: dict[str, str] | None = None,
     ready_path: str = "/healthz",
     timeout: float = 30.0,
 ) -> Iterator[RunningServer]:
     """Run one example server on a free port for the duration of a `with` block.
 
-    The server is stopped when the block exits, whether it succeeded or raised.
+    `program` picks another server of the example (see example_command), such as
+    `"workers"`. The server is stopped when the block exits, whether it succeeded or
+    raised.
 
     Raises:
         ServerStartError: the server exited or was not ready in time; the message
@@ -275,7 +278,7 @@ def running_server(
         try:
             server = stack.enter_context(
                 launched(
-                    example_command(runtime, example),
+                    example_command(runtime, example, program),
                     port=port,
                     env=server_env,
                     ready_path=ready_path,

@@ -15,7 +15,7 @@ from scripts.servers import RUNTIMES, RunningServer, running_server
 # The examples whose servers are probed. `shutdown` is left out: its server is set up
 # like these (the same parser and, in Node, the same parser-error handler), and its own
 # suite is about stopping it.
-EXAMPLES = ("hello", "users", "cpu", "fanout", "streaming", "jobs", "caching")
+EXAMPLES = ("hello", "users", "cpu", "fanout", "streaming", "jobs", "caching", "scaling")
 
 
 @pytest.fixture(scope="module", params=RUNTIMES)
@@ -41,7 +41,7 @@ def server(
     if example in ("users", "caching"):  # a database of its own, a temporary SQLite file
         database = tmp_path_factory.mktemp(f"{runtime}-{example}") / "users.db"
         env["DATABASE_URL"] = f"sqlite:///{database}"
-    if example in ("jobs", "caching"):  # a Redis of this module's own, started on demand
+    if example in ("jobs", "caching", "scaling"):  # this module's own Redis, on demand
         redis_server: RedisServer = request.getfixturevalue("redis_server")
         env["REDIS_URL"] = redis_server.url
     with running_server(runtime, example, env=env) as running:
