@@ -16,9 +16,12 @@ ENTRY = {"python": "main.py", "node": "app.ts"}
 
 
 def instructions(runtime: str) -> list[tuple[str, str]]:
-    """The Dockerfile's instructions, continuation lines joined, comments dropped."""
+    """The Dockerfile's instructions, continuation lines joined, comments dropped.
+
+    As Docker joins them: the backslash and the line break go, nothing else.
+    """
     text = (ROOT / RUNTIMES[runtime] / "Dockerfile").read_text(encoding="utf-8")
-    text = re.sub(r"\\\n\s*", " ", text)
+    text = text.replace("\\\n", "")
     lines = [line.strip() for line in text.splitlines()]
     return [
         (line.split(maxsplit=1)[0].upper(), line.split(maxsplit=1)[1])
@@ -32,7 +35,7 @@ def test_every_base_image_is_pinned_by_digest(runtime: str) -> None:
     bases = [value for name, value in instructions(runtime) if name == "FROM"]
     assert len(bases) >= 2, "a build stage and a runtime stage"
     for base in bases:
-        assert re.match(r"\S+:\S+@sha256:[0-9a-f]{64} AS \w+$", base), base
+        assert re.match(r"\S+:\S+@sha256:[0-9a-f]{64} +AS \w+$", base), base
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
