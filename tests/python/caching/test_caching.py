@@ -157,6 +157,7 @@ async def test_bad_input_is_a_problem_and_changes_nothing(
     assert response.json()["errors"][0]["pointer"] == "/name"
     assert (await client.get("/users/1")).json()["name"] == "Ada"
     assert (await client.put("/users/1", json=ADA)).status_code == 405
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
 
 
 async def test_without_redis_every_read_goes_to_the_database(
