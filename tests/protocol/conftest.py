@@ -15,7 +15,7 @@ from scripts.servers import RUNTIMES, RunningServer, running_server
 # The examples whose servers are probed. `shutdown` is left out: its server is set up
 # like these (the same parser and, in Node, the same parser-error handler), and its own
 # suite is about stopping it.
-EXAMPLES = ("hello", "users", "cpu", "fanout", "streaming", "jobs", "caching", "scaling")
+EXAMPLES = ("hello", "users", "cpu", "fanout", "streaming", "jobs", "caching", "scaling", "llm")
 
 
 @pytest.fixture(scope="module", params=RUNTIMES)
