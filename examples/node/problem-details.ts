@@ -25,15 +25,21 @@ export class Problem extends Error {
   readonly type: string;
   readonly detail?: string;
   readonly errors: ErrorItem[] = [];
+  readonly headers: Record<string, string>; // e.g. Retry-After
 
   constructor(
     status: number,
-    options: { type?: string; detail?: string } = {},
+    options: {
+      type?: string;
+      detail?: string;
+      headers?: Record<string, string>;
+    } = {},
   ) {
     super(options.detail ?? STATUS_CODES[status]);
     this.status = status;
     this.type = options.type ?? "about:blank";
     this.detail = options.detail;
+    this.headers = options.headers ?? {};
   }
 }
 
@@ -47,6 +53,7 @@ export function sendProblem(res: Response, problem: Problem): void {
     ...(problem.errors.length ? { errors: problem.errors } : {}),
   };
   res
+    .set(problem.headers)
     .status(problem.status)
     .type("application/problem+json")
     .send(JSON.stringify(body));

@@ -50,8 +50,10 @@ class Problem(Exception):
         *,
         type: str = "about:blank",
         detail: str | None = None,
+        headers: dict[str, str] | None = None,  # e.g. Retry-After
     ):
         self.status, self.type, self.detail = status, type, detail
+        self.headers = headers or {}
         self.errors: list[dict[str, str]] = []
 
 
@@ -159,7 +161,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Problem)
     async def on_problem(request: Request, exc: Problem) -> JSONResponse:
-        return problem_response(exc)
+        return problem_response(exc, exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(

@@ -15,7 +15,18 @@ from scripts.servers import RUNTIMES, RunningServer, running_server
 # The examples whose servers are probed. `shutdown` is left out: its server is set up
 # like these (the same parser and, in Node, the same parser-error handler), and its own
 # suite is about stopping it.
-EXAMPLES = ("hello", "users", "cpu", "fanout", "streaming", "jobs", "caching", "scaling", "llm")
+EXAMPLES = (
+    "hello",
+    "users",
+    "cpu",
+    "fanout",
+    "streaming",
+    "jobs",
+    "caching",
+    "scaling",
+    "auth",
+    "llm",
+)
 
 
 @pytest.fixture(scope="module", params=RUNTIMES)
@@ -41,8 +52,10 @@ def server(
     if example in ("users", "caching"):  # a database of its own, a temporary SQLite file
         database = tmp_path_factory.mktemp(f"{runtime}-{example}") / "users.db"
         env["DATABASE_URL"] = f"sqlite:///{database}"
-    if example in ("jobs", "caching", "scaling"):  # this module's own Redis, on demand
+    if example in ("jobs", "caching", "scaling", "auth"):  # this module's own Redis
         redis_server: RedisServer = request.getfixturevalue("redis_server")
         env["REDIS_URL"] = redis_server.url
+    if example == "auth":
+        env["JWT_SECRET"] = "protocol-probes-" + "p" * 48
     with running_server(runtime, example, env=env) as running:
         yield running

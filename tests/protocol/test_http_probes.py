@@ -262,13 +262,15 @@ PROBES = [
             "python": UVICORN_400,
             "node": Answer(405, PROBLEM),
             **{
-                f"node-{name}": Answer(400, PROBLEM) for name in ("users", "jobs", "caching", "llm")
+                f"node-{name}": Answer(400, PROBLEM)
+                for name in ("users", "jobs", "caching", "auth", "llm")
             },
         },
         why="Node.js hands the request to the application as soon as its headers are "
         "parsed: a route that answers without reading the body (POST /healthz: 405) "
         "answers before the parser reaches the bad chunk, and the connection is then "
-        "cut; users, and jobs, caching and llm with its middleware, read every body first "
+        "cut; users, and jobs, caching, auth and llm with its middleware, read every "
+        "body first "
         "(the size limit), so there the parser's 400 comes first. uvicorn parses the "
         "whole write before the application runs",
     ),
