@@ -25,6 +25,7 @@ EXAMPLES = (
     "caching",
     "scaling",
     "auth",
+    "telemetry",
     "llm",
 )
 
