@@ -149,7 +149,12 @@ class HeadLikeGet:
                 message = {**message, "body": b""}
             await send(message)
 
-        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
+        as_get = {**scope, "method": "GET"}
+        try:
+            await self.app(as_get, receive, send_headers_only)
+        finally:
+            # What routing found (the route), for the middleware outside.
+            scope.update({k: v for k, v in as_get.items() if k not in scope})
 
 
 def install(app: FastAPI) -> None:

@@ -35,6 +35,7 @@ class Script:
     status: int = 200  # anything else: an OpenAI-style error body
     stall_after: int | None = None  # send this many tokens, then nothing
     cut_after: int | None = None  # send this many tokens, then hang up
+    garble_after: int | None = None  # send this many tokens, then a chunk not JSON
 
 
 class FakeModel(ThreadingHTTPServer):
@@ -110,6 +111,8 @@ class _Handler(BaseHTTPRequestHandler):
             frames = [chunk({"role": "assistant"})]  # as OpenAI's first chunk
             frames += [chunk({"content": token}) for token in script.tokens]
             frames += [chunk({}, "stop"), b"data: [DONE]\n\n"]
+            if script.garble_after is not None:
+                frames.insert(script.garble_after + 1, b"data: {not json\n\n")
             for count, frame in enumerate(frames):
                 if script.cut_after is not None and count > script.cut_after:
                     return  # no last chunk: the stream breaks off

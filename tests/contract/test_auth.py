@@ -339,3 +339,31 @@ def test_wrong_method_is_405(client: httpx.Client, method: str, path: str, allow
 
 def test_healthz(client: httpx.Client) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_a_few_seconds_of_clock_skew_are_tolerated_and_no_more(
+    client: httpx.Client,
+) -> None:
+    # Issued by an instance whose clock is 2 s ahead: accepted by both.
+    account_id = register(client, new_email())
+    now = int(time.time())
+    ahead = jwt.encode(claims_for(account_id, iat=now + 2), SECRET, "HS256")
+    assert client.get("/me", headers=bearer(ahead)).status_code == 200
+    # Issued "in a minute": refused by both.
+    future = jwt.encode(claims_for(account_id, iat=now + 60), SECRET, "HS256")
+    assert_unauthorized(client.get("/me", headers=bearer(future)), "invalid_token")
+
+
+def test_a_token_followed_by_more_is_refused(client: httpx.Client) -> None:
+    email = new_email()
+    register(client, email)
+    token = sign_in(client, email)
+    extra = {"Authorization": f"Bearer {token} extra"}
+    assert_unauthorized(client.get("/me", headers=extra), "invalid_token")
+
+
+def test_a_password_with_an_unpaired_surrogate_is_a_422(client: httpx.Client) -> None:
+    body = b'{"email": "a@example.com", "name": "Ada", "password": "\\ud800xxxxxxxxxxxx"}'
+    response = client.post("/accounts", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["pointer"] == "/password"

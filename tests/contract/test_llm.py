@@ -18,7 +18,9 @@ from scripts.servers import running_server
 from tests.contract.answers import assert_method_not_allowed, media_type
 from tests.contract.model_upstream import FakeModel, Script, fake_model
 
-TIMEOUT_MS = 2000  # the servers' LLM_TIMEOUT_MS: a busy machine never stalls this long
+# The servers' LLM_TIMEOUT_MS. Long enough that a machine under heavy load
+# never stalls a model that is streaming this long (2 s once did, at load 17).
+TIMEOUT_MS = 4000
 
 
 @pytest.fixture(scope="module")
@@ -98,15 +100,17 @@ def test_each_token_is_relayed_as_it_comes(
     client: httpx.Client,
     model: FakeModel,
 ) -> None:
-    model.reset(Script(tokens=["a", "b", "c", "d"], pause=0.5))
+    # A second between tokens: the first arrives long before the next is sent,
+    # even on a loaded machine.
+    model.reset(Script(tokens=["a", "b", "c"], pause=1.0))
     with client.stream("POST", "/chat", json={"prompt": "slowly"}) as response:
         events = parse_events(response.iter_lines())
         assert next(events) == ("token", {"text": "a"})
         # The first token is here while the model has yet to send the rest:
         # nothing waits for the whole answer.
-        assert model.sent < 4
+        assert model.sent < 3  # the role chunk and "a"; "b" is a second away
         names = [name for name, _ in events]
-        assert names == ["token", "token", "token", "done"]
+        assert names == ["token", "token", "done"]
 
 
 def test_a_client_that_leaves_cancels_the_model(
@@ -141,6 +145,12 @@ def test_a_client_that_stops_reading_stops_the_model(
             f"Content-Type: application/json\r\nContent-Length: {len(body)}"
         )
         slow.sendall(f"{head}\r\n\r\n{body}".encode())
+        # The model starts streaming (within the server's timeout, or the
+        # server would have given up with a 504).
+        wait = TIMEOUT_MS / 1000 + 5
+        started = eventually(lambda: model.sent > 0, timeout=wait)
+        asked = len(model.requests)
+        assert started, f"the model got {asked} requests and sent nothing"
         # Read nothing. Once every buffer on the way is full, the server stops
         # reading the model, and the model's writes stop.
         sent = [-1]
@@ -162,7 +172,8 @@ def test_a_client_that_stops_reading_stops_the_model(
     relayed = [json.loads(line[6:]) for line in lines if '"text"' in line]
     texts = [token["text"][:4] for token in relayed]
     assert texts == [f"{seq:04d}" for seq in range(count)]
-    assert model.completed == 1
+    # The model's thread counts its stream done just after its last write.
+    assert eventually(lambda: model.completed == 1, timeout=5)
 
 
 def test_a_model_that_never_answers_is_a_504(
@@ -206,6 +217,41 @@ def test_a_stream_that_breaks_off_ends_with_an_error(
         ("token", {"text": "Hello"}),
         ("error", {"status": 502, "detail": "the model's stream broke off"}),
     ]
+
+
+def test_a_chunk_that_is_not_json_ends_the_stream_with_an_error(
+    client: httpx.Client,
+    model: FakeModel,
+) -> None:
+    model.reset(Script(garble_after=1))
+    assert chat(client) == [
+        ("token", {"text": "Hello"}),
+        ("error", {"status": 502, "detail": "the model's stream broke off"}),
+    ]
+
+
+def test_a_client_that_leaves_before_the_model_answers_cancels_it(
+    runtime: str,
+    example: str,
+    model: FakeModel,
+) -> None:
+    # A server of its own with a long timeout, so that only noticing the
+    # client, not the timeout, can cancel the model's request in time.
+    env = {"LLM_URL": model.url, "LLM_TIMEOUT_MS": "30000"}
+    model.reset(Script(head_pause=20))
+    body = json.dumps({"prompt": "hello?"})
+    with running_server(runtime, example, env=env) as server:
+        host, port = "127.0.0.1", int(server.base_url.rsplit(":", 1)[1])
+        with socket.create_connection((host, port)) as impatient:
+            head = (
+                f"POST /chat HTTP/1.1\r\nHost: {host}\r\n"
+                f"Content-Type: application/json\r\n"
+                f"Content-Length: {len(body)}"
+            )
+            impatient.sendall(f"{head}\r\n\r\n{body}".encode())
+            assert eventually(lambda: len(model.requests) == 1, timeout=5)
+        # Gone long before the model's 20 s: the server hangs up on it too.
+        assert model.wait_for(cancelled=1, timeout=5), "the model kept working"
 
 
 @pytest.mark.parametrize("status", [400, 401, 429, 500, 503])

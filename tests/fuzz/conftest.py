@@ -18,7 +18,9 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
+from scripts.redis_server import RedisNotFoundError, RedisServer
 from scripts.servers import RunningServer, running_server
+from tests.contract.model_upstream import fake_model
 from tests.contract.upstream import slow_upstream
 
 FUZZ_PROFILE = os.environ.get("FUZZ_PROFILE", "quick")
@@ -55,16 +57,30 @@ def fuzz_settings(kind: str) -> settings:
 
 # The example pairs the differential test covers. `shutdown` and `bench` are left out:
 # shutdown's routes exist to be interrupted, bench's are the benchmark's own workloads.
-EXAMPLES = ("hello", "users", "cpu", "fanout", "streaming")
+EXAMPLES = ("hello", "users", "cpu", "fanout", "streaming", "auth", "telemetry", "llm")
 
 
 class ServerPool:
     """Every example's server per runtime, each started on first use, all kept running
     until the session ends: the fuzzers and the regression cases share them."""
 
-    def __init__(self, stack: contextlib.ExitStack, folder: Path, upstream_url: str) -> None:
+    def __init__(
+        self, stack: contextlib.ExitStack, folder: Path, upstream_url: str, model_url: str
+    ) -> None:
         self.stack, self.folder, self.upstream_url = stack, folder, upstream_url
+        self.model_url = model_url
         self.started: dict[tuple[str, str], RunningServer] = {}
+        self.redis: RedisServer | None = None
+
+    def redis_url(self) -> str:
+        """A Redis of the pool's own, started on first use (auth keeps accounts there)."""
+        if self.redis is None:
+            try:
+                self.redis = RedisServer.start()
+            except RedisNotFoundError as missing:
+                raise pytest.fail.Exception(str(missing), pytrace=False) from None
+            self.stack.callback(self.redis.stop)
+        return self.redis.url
 
     def users_database(self, runtime: str) -> Path:
         # One file per runtime: a database migrated by the other runtime stops the server.
@@ -77,6 +93,12 @@ class ServerPool:
                 env["DATABASE_URL"] = f"sqlite:///{self.users_database(runtime)}"
             if example == "fanout":
                 env["UPSTREAM_URL"] = self.upstream_url
+            if example == "llm":
+                env["LLM_URL"] = self.model_url
+            if example == "auth":
+                env["REDIS_URL"] = self.redis_url()
+                env["JWT_SECRET"] = "fuzz-" + "f" * 59
+                env["SCRYPT_LOG_N"] = "14"  # a valid sign-up costs 16 MiB, not 128
             server = self.stack.enter_context(running_server(runtime, example, env=env))
             self.started[(runtime, example)] = server
         return self.started[(runtime, example)]
@@ -84,9 +106,15 @@ class ServerPool:
 
 @pytest.fixture(scope="session")
 def server_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPool]:
-    # fanout's upstream as in tests/contract/test_fanout.py, but answering at once.
-    with slow_upstream(0.0) as upstream, contextlib.ExitStack() as stack:
-        yield ServerPool(stack, tmp_path_factory.mktemp("fuzz-servers"), upstream.url)
+    # fanout's upstream as in tests/contract/test_fanout.py, but answering at once;
+    # llm's model as in tests/contract/test_llm.py.
+    with (
+        slow_upstream(0.0) as upstream,
+        fake_model() as model,
+        contextlib.ExitStack() as stack,
+    ):
+        folder = tmp_path_factory.mktemp("fuzz-servers")
+        yield ServerPool(stack, folder, upstream.url, model.url)
 
 
 # How many cases each fuzzer sent, by label: printed at the end of the run, also from

@@ -203,6 +203,7 @@ BODY_AGREES: dict[tuple[str, str], tuple[str, ...]] = {
     ("cpu", "/naive"): ("ms",),  # `rounds` counts work done in a wall-clock window
     ("cpu", "/offloaded"): ("ms",),
     ("streaming", "/stats"): NOTHING,  # counts streams, including other tests' streams
+    ("telemetry", "/items/{id}"): ("item",),  # each names its own service
 }
 
 
@@ -471,6 +472,9 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "cpu": ("/healthz", "/naive", "/offloaded"),
     "fanout": ("/healthz", "/dashboard"),
     "streaming": ("/healthz", "/stats", "/events"),
+    "telemetry": ("/healthz", "/items/{id}", "/metrics"),
+    "auth": ("/healthz", "/accounts", "/accounts/{id}", "/sessions", "/me"),
+    "llm": ("/healthz", "/chat"),
 }
 # Paths no example routes: both runtimes must answer them alike too.
 PROBES = ("/", "/nope", "/openapi.json", "/docs", "/redoc", "/favicon.ico", "/chat")
@@ -480,6 +484,9 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
     "cpu": ("ms",),
     "fanout": ("timeout_ms",),
     "streaming": ("count", "interval_ms", "pad"),
+    "telemetry": ("q",),  # it takes none: any query is ignored alike
+    "auth": ("q",),
+    "llm": ("q",),
 }
 # Integers at each example's limits, as they go on the wire.
 BOUNDARIES: dict[str, tuple[str, ...]] = {
@@ -488,6 +495,9 @@ BOUNDARIES: dict[str, tuple[str, ...]] = {
     "cpu": ("0", "1", "9", "10", "100", "5001"),  # 5000 is valid: 5 s of work, too slow
     "fanout": ("0", "49", "50", "99", "999", "1000", "5000", "5001"),
     "streaming": ("0", "1", "2", "1000", "1001", "65536", "65537"),
+    "telemetry": ("0", "1"),
+    "auth": ("0", "1"),
+    "llm": ("0", "1"),
 }
 ODD_NUMBERS = (
     "+5", "%2B5", "%205", "5%20", "5.0", "1.5", "1_0", "05", "1e2",

@@ -54,14 +54,20 @@ export type AuthConfig = z.infer<typeof AuthConfig>;
 // --8<-- [end:settings]
 
 // --8<-- [start:schemas]
-const AccountCreate = UserCreate.extend({
-  password: z.string().min(12).max(128),
-});
+// isWellFormed: no unpaired surrogates, which Pydantic refuses by itself.
+const password = z
+  .string()
+  .max(128)
+  .refine(
+    (text) => text.isWellFormed(),
+    "must not contain unpaired surrogates",
+  );
+const AccountCreate = UserCreate.extend({ password: password.min(12) });
 const AccountUpdate = z.strictObject({ name });
 const SignIn = z.strictObject({
   email: UserCreate.shape.email,
   // Any length up to the limit: a wrong password is a 401, not a 422.
-  password: z.string().max(128),
+  password,
 });
 // --8<-- [end:schemas]
 
@@ -140,7 +146,10 @@ function unauthorized(detail: string, error: string | null = "invalid_token") {
 function currentAccount(redis: Redis, config: AuthConfig) {
   const key = new TextEncoder().encode(config.JWT_SECRET);
   return async (req: Request, res: express.Response, next: NextFunction) => {
-    const [scheme = "", token] = (req.get("authorization") ?? "").split(" ");
+    const header = req.get("authorization") ?? "";
+    const space = header.indexOf(" ");
+    const scheme = space < 0 ? header : header.slice(0, space);
+    const token = space < 0 ? "" : header.slice(space + 1); // all the rest
     if (scheme.toLowerCase() !== "bearer" || !token) {
       throw unauthorized("Send a bearer token.", null);
     }
@@ -151,6 +160,8 @@ function currentAccount(redis: Redis, config: AuthConfig) {
         issuer: ISSUER,
         audience: AUDIENCE,
         requiredClaims: ["exp", "iat", "sub"],
+        clockTolerance: 5, // seconds of clock skew between the instances
+        maxTokenAge: config.TOKEN_TTL_S, // also refuses an iat in the future
       });
       subject = payload.sub;
     } catch {
@@ -207,6 +218,8 @@ export function createApp(
     .post(jsonBody, noRepeatedParameters, async (req, res) => {
       const body = parse(AccountCreate, req.body, "body");
       const id = `acc_${randomBytes(12).toString("hex")}`;
+      // Hash first: a failed hash then leaves no reservation behind.
+      const password = await hashPassword(body.password, config.SCRYPT_LOG_N);
       // NX: of two registrations for one address, one wins.
       const taken = await redis.set(`account-email:${body.email}`, id, {
         condition: "NX",
@@ -217,7 +230,6 @@ export function createApp(
           detail: "An account with this e-mail address exists.",
         });
       }
-      const password = await hashPassword(body.password, config.SCRYPT_LOG_N);
       const account = { id, email: body.email, name: body.name, password };
       await redis.hSet(`account:${id}`, account);
       res.status(201).location(`/accounts/${id}`).json(shown(account));

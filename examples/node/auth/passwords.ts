@@ -57,6 +57,8 @@ export async function verifyPassword(password: string, stored: string) {
     Number(cost.p),
   );
   // Compares every byte whatever the first difference: no timing signal.
-  return timingSafeEqual(key, Buffer.from(expected, "base64"));
+  // timingSafeEqual throws on different lengths (a damaged hash): check first.
+  const want = Buffer.from(expected, "base64");
+  return key.length === want.length && timingSafeEqual(key, want);
 }
 // --8<-- [end:passwords]

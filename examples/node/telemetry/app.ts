@@ -20,7 +20,6 @@ import {
   noRepeatedParameters,
   notFound,
   Problem,
-  validationProblem,
 } from "../problem-details.ts";
 import { ConfigError, parseConfig } from "../users/config.ts";
 import { sdk } from "./instruments.ts";
@@ -66,7 +65,8 @@ function requestMetrics(registry: Registry) {
   return (req: Request, res: Response, next: NextFunction) => {
     if (req.path === "/metrics") return next();
     const stop = duration.startTimer();
-    res.on("finish", () => {
+    // "close", not "finish": a request whose client left counts too.
+    res.on("close", () => {
       // Express knows the matched route by now; written as Python writes
       // it, /items/{item_id}, so both runtimes label alike.
       const path: string | undefined = req.route?.path;
@@ -96,10 +96,8 @@ export function createApp(config: TelemetryConfig): express.Express {
     .route("/items/:item_id")
     .get(noRepeatedParameters, async (req, res) => {
       const { item_id } = req.params;
-      if (!ITEM_ID.test(item_id)) {
-        const detail = "must be 1 to 9 digits";
-        throw validationProblem([{ parameter: "item_id", detail }]);
-      }
+      // Names no item; so does /items/%FF, which Express cannot decode.
+      if (!ITEM_ID.test(item_id)) throw new Problem(404);
       // Name the server span after the route, as Python's instrumentation
       // does; node:http alone knows only the method.
       const route = template(req.route.path);
@@ -160,7 +158,9 @@ if (import.meta.main) {
   );
   // On SIGTERM: stop taking requests, then send the spans still waiting.
   process.once("SIGTERM", () => {
-    server.close(() => sdk.shutdown().then(() => process.exit(0)));
+    server.close(() => {
+      sdk.shutdown().finally(() => process.exit(0));
+    });
   });
 }
 // --8<-- [end:main]

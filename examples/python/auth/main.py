@@ -19,6 +19,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SecretStr,
     StringConstraints,
     ValidationError,
 )
@@ -41,7 +42,8 @@ class AuthSettings(BaseSettings):
     model_config = SettingsConfigDict(frozen=True)
 
     # HS256 signs with this secret: at least 32 characters, never a default.
-    jwt_secret: str = Field(min_length=32)
+    # SecretStr: shown as ********** in a log or a traceback.
+    jwt_secret: SecretStr = Field(min_length=32)
     redis_url: str = Field("redis://127.0.0.1:6379/0", pattern=r"^rediss?://")
     token_ttl_s: int = Field(900, ge=60, le=86_400)  # a token lives 15 min
     scrypt_log_n: int = Field(17, ge=14, le=20)  # scrypt's N = 2^this
@@ -96,6 +98,8 @@ async def register(
     redis: Redis = request.app.state.redis
     settings: AuthSettings = request.app.state.settings
     account_id = f"acc_{secrets.token_hex(12)}"
+    # Hash first: a failed hash then leaves no reservation behind.
+    password = await hash_password(body.password, settings.scrypt_log_n)
     # NX: of two registrations for one address, one wins.
     if not await redis.set(f"account-email:{body.email}", account_id, nx=True):
         raise Problem(
@@ -107,7 +111,7 @@ async def register(
         "id": account_id,
         "email": body.email,
         "name": body.name,
-        "password": await hash_password(body.password, settings.scrypt_log_n),
+        "password": password,
     }
     await redis.hset(f"account:{account_id}", mapping=account)
     response.headers["Location"] = f"/accounts/{account_id}"
@@ -162,7 +166,8 @@ async def sign_in(body: SignIn, request: Request) -> dict[str, Any]:
         "iss": ISSUER,
         "aud": AUDIENCE,
     }
-    token = jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
+    secret = settings.jwt_secret.get_secret_value()
+    token = jwt.encode(claims, secret, algorithm="HS256")
     return {
         "access_token": token,
         "token_type": "Bearer",
@@ -192,11 +197,12 @@ async def current_account(request: Request) -> dict[str, str]:
     try:
         claims = jwt.decode(
             token,
-            settings.jwt_secret,
+            settings.jwt_secret.get_secret_value(),
             algorithms=["HS256"],  # never the token's own choice of "alg"
             audience=AUDIENCE,
             issuer=ISSUER,
             options={"require": ["exp", "iat", "sub"]},
+            leeway=5,  # seconds of clock skew between the instances
         )
     except jwt.InvalidTokenError:
         # Expired, tampered with, signed with another key or algorithm.

@@ -11,22 +11,27 @@ import base64
 import hashlib
 import hmac
 import secrets
+import threading
 
 # OWASP's minimum for scrypt: N = 2^17, r = 8, p = 1 (128 MiB per hash).
 R, P, KEY_BYTES = 8, 1, 32
+# At most four hashes at once, 512 MiB: as many as Node's libuv thread pool
+# runs. A burst of sign-ins waits here instead of exhausting memory.
+HASHING = threading.BoundedSemaphore(4)
 
 
 def _scrypt(password: str, salt: bytes, log_n: int, r: int, p: int) -> bytes:
     memory = 128 * r * (2**log_n)  # bytes scrypt needs, per its RFC
-    return hashlib.scrypt(
-        password.encode(),
-        salt=salt,
-        n=2**log_n,
-        r=r,
-        p=p,
-        maxmem=2 * memory,  # the default, 32 MiB, is too small for 2^17
-        dklen=KEY_BYTES,
-    )
+    with HASHING:
+        return hashlib.scrypt(
+            password.encode(),
+            salt=salt,
+            n=2**log_n,
+            r=r,
+            p=p,
+            maxmem=2 * memory,  # the default, 32 MiB, is too small for 2^17
+            dklen=KEY_BYTES,
+        )
 
 
 def _b64(data: bytes) -> str:

@@ -5,6 +5,7 @@ Server-Sent Event. The client's pace sets the model's (back-pressure), a
 silent model times out, and a client that leaves cancels the model's request.
 """
 
+import asyncio
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,10 +21,12 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SecretStr,
     StringConstraints,
     ValidationError,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from starlette.requests import ClientDisconnect
 
 from examples.python import problem_details
 from examples.python.problem_details import Problem
@@ -40,7 +43,8 @@ class LlmSettings(BaseSettings):
 
     # Any OpenAI-compatible API: OpenAI's own, a proxy, a local server.
     llm_url: str = Field("http://127.0.0.1:11434/v1", pattern=r"^https?://")
-    llm_api_key: str = Field("unused", min_length=1)  # local servers ignore it
+    # Local servers ignore the key. SecretStr: ********** in logs.
+    llm_api_key: SecretStr = Field(SecretStr("unused"), min_length=1)
     llm_model: str = Field("local", min_length=1)
     # The longest the model may stay silent: before it answers, and between
     # two chunks of its stream.
@@ -75,12 +79,27 @@ async def model_stream(
     settings: LlmSettings = request.app.state.settings
     client: AsyncOpenAI = request.app.state.model
     timeout = f"the model sent nothing for {settings.llm_timeout_ms} ms"
-    try:
-        stream = await client.chat.completions.create(
+    opening = asyncio.ensure_future(
+        client.chat.completions.create(
             model=settings.llm_model,
             messages=[{"role": "user", "content": body.prompt}],
             stream=True,
         )
+    )
+    # The body has been read, so the next ASGI message can only say that the
+    # client left. Nothing else watches for that until the 200 goes out.
+    leaving = asyncio.ensure_future(request.receive())
+    try:
+        await asyncio.wait(
+            (opening, leaving), return_when=asyncio.FIRST_COMPLETED
+        )
+    finally:
+        leaving.cancel()
+    if not opening.done():
+        opening.cancel()  # closes the model's connection: it stops
+        raise ClientDisconnect  # nobody to answer
+    try:
+        stream = opening.result()
     except openai.APITimeoutError:
         raise Problem(504, detail=timeout) from None
     except openai.APIStatusError as error:
@@ -118,7 +137,7 @@ async def relay(
             event="error", data={"status": 504, "detail": detail}
         )
         return
-    except openai.OpenAIError:
+    except Exception:  # OpenAIError, and also a chunk that is not JSON
         detail = "the model's stream broke off"
         yield ServerSentEvent(
             event="error", data={"status": 502, "detail": detail}
@@ -134,7 +153,7 @@ def create_app(settings: LlmSettings) -> FastAPI:
     # out, a retry would send the reader a second answer.
     model = AsyncOpenAI(
         base_url=settings.llm_url,
-        api_key=settings.llm_api_key,
+        api_key=settings.llm_api_key.get_secret_value(),
         timeout=settings.llm_timeout_ms / 1000,
         max_retries=0,
     )
@@ -175,15 +194,13 @@ def create_app(settings: LlmSettings) -> FastAPI:
 
 # --8<-- [end:app]
 # --8<-- [start:main]
-try:
-    settings = LlmSettings()
-except ValidationError as error:
-    sys.exit(describe(error))
-app = create_app(settings)
-
 if __name__ == "__main__":
+    try:
+        settings = LlmSettings()
+    except ValidationError as error:
+        sys.exit(describe(error))
     uvicorn.run(
-        app,
+        create_app(settings),
         host=settings.host,
         port=settings.port,
         access_log=False,

@@ -10,6 +10,7 @@ import uuid
 import structlog
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from structlog.tracebacks import ExceptionDictTransformer
 
 from examples.python.problem_details import Problem, problem_response
 
@@ -178,8 +179,11 @@ def configure_logging(level: str) -> None:
         processors=[
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
-            # A crash's traceback as JSON, in one line.
-            structlog.processors.dict_tracebacks,
+            # A crash's traceback as JSON, in one line; without each frame's
+            # local variables, which hold passwords, tokens and secrets.
+            structlog.processors.ExceptionRenderer(
+                ExceptionDictTransformer(show_locals=False)
+            ),
             structlog.processors.JSONRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),

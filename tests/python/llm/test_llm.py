@@ -4,6 +4,7 @@ The model is `FakeModel` (tests/contract/model_upstream.py), an OpenAI-compatibl
 server on 127.0.0.1: the SDK talks to it over a real socket.
 """
 
+import asyncio
 import runpy
 import sys
 import time
@@ -13,6 +14,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from openai import APITimeoutError, AsyncOpenAI
+from starlette.types import Message
 
 from examples.python.llm.main import LlmSettings, create_app
 from scripts.servers import free_port
@@ -120,6 +122,51 @@ async def test_the_sdk_alone_times_out_a_stalled_stream(model: FakeModel) -> Non
     assert time.monotonic() - started < 5
 
 
+async def test_a_client_that_leaves_before_the_model_answers(
+    app: FastAPI, model: FakeModel
+) -> None:
+    """Raw ASGI, as a server would call the app: the body, then a disconnect."""
+    model.reset(Script(head_pause=10))
+    body = b'{"prompt": "hello?"}'
+    messages: list[Message] = [
+        {"type": "http.request", "body": body, "more_body": False},
+    ]
+
+    async def receive() -> Message:
+        if messages:
+            return messages.pop(0)
+        await asyncio.sleep(0.3)  # the client hangs up a moment later
+        return {"type": "http.disconnect"}
+
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/chat",
+        "raw_path": b"/chat",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"test"),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+        "client": ("127.0.0.1", 1),
+        "server": ("test", 80),
+    }
+    async with app.router.lifespan_context(app):
+        await app(scope, receive, send)
+    assert model.wait_for(cancelled=1, timeout=3)
+    assert sent == []  # nobody to answer
+
+
 async def test_healthz(client: httpx.AsyncClient) -> None:
     assert (await client.get("/healthz")).json() == {"status": "ok"}
 
@@ -128,5 +175,5 @@ def test_bad_settings_stop_the_module(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LLM_TIMEOUT_MS", "10")
     monkeypatch.delitem(sys.modules, "examples.python.llm.main", raising=False)
     with pytest.raises(SystemExit) as exit_:
-        runpy.run_module("examples.python.llm.main")
+        runpy.run_module("examples.python.llm.main", run_name="__main__")
     assert "LLM_TIMEOUT_MS:" in str(exit_.value.code)

@@ -127,6 +127,10 @@ async def test_metrics_count_by_route(client: httpx.AsyncClient) -> None:
     }
 
 
+async def test_an_id_that_is_not_digits_names_no_item(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/items/abc")).status_code == 404
+
+
 async def test_healthz(client: httpx.AsyncClient) -> None:
     assert (await client.get("/healthz")).json() == {"status": "ok"}
 
