@@ -25,6 +25,10 @@ from pathlib import Path
 from scripts.polling import eventually
 
 ROOT = Path(__file__).resolve().parent.parent
+# How long a server or worker may take to be ready. On an idle machine they need 1 to 3 s;
+# with a full test run beside another one (load 20 on two cores), a Python server that
+# migrates PostgreSQL once took more than 30 s.
+START_TIMEOUT_S = 60.0
 RUNTIMES = ("python", "node")
 NODE_MAJOR = 24
 PORT_ATTEMPTS = 3
@@ -202,7 +206,7 @@ def launched(
     port: int,
     env: dict[str, str] | None = None,
     ready_path: str = "/healthz",
-    timeout: float = 30.0,
+    timeout: float = START_TIMEOUT_S,
     poll: float = 0.05,
 ) -> Iterator[RunningServer]:
     """Run `command` (a server that will listen on `port`) for a `with` block.
@@ -259,7 +263,7 @@ def running_server(
     program: str = "main",
     env: dict[str, str] | None = None,
     ready_path: str = "/healthz",
-    timeout: float = 30.0,
+    timeout: float = START_TIMEOUT_S,
 ) -> Iterator[RunningServer]:
     """Run one example server on a free port for the duration of a `with` block.
 
@@ -304,7 +308,7 @@ def running_worker(
     example: str,
     *,
     env: dict[str, str] | None = None,
-    timeout: float = 30.0,
+    timeout: float = START_TIMEOUT_S,
 ) -> Iterator[RunningProcess]:
     """Run an example's worker (`worker.py`, `worker.ts`) for a `with` block.
 
