@@ -9,7 +9,9 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import nox
@@ -208,7 +210,12 @@ def zensical(session: nox.Session) -> None:
     )
 
 
-def topic_paths(names: list[str]) -> tuple[list[str], list[str]]:
+# `nox -s tests -- NAME --no-contract`: the topic's in-process tests only, the loop to
+# keep running while editing an example (the contract's real servers take the most time).
+NO_CONTRACT = "--no-contract"
+
+
+def topic_paths(names: list[str], *, contract: bool) -> tuple[list[str], list[str]]:
     """The Node.js and pytest paths that test the named topics, in both runtimes."""
     node = [
         f"tests/node/{name}/**/*.test.ts" for name in names if (ROOT / "tests/node" / name).is_dir()
@@ -217,9 +224,38 @@ def topic_paths(names: list[str]) -> tuple[list[str], list[str]]:
     python += [
         f"tests/contract/test_{name}.py"
         for name in names
-        if (ROOT / f"tests/contract/test_{name}.py").is_file()
+        if contract and (ROOT / f"tests/contract/test_{name}.py").is_file()
     ]
     return node, python
+
+
+def run_beside_pytest(session: nox.Session, node: list[str] | None, pytest: list[str]) -> None:
+    """Run Node's tests in the background while pytest runs; fail if either fails.
+
+    Each runtime's tests get a core of their own, so a topic takes about as long as its
+    slower half. Node's output is printed whole when both have finished, not interleaved.
+    """
+    if node is None:
+        session.run("pytest", *pytest)
+        return
+    env = {name: value for name, value in session.env.items() if value is not None}
+    path = os.pathsep.join([*(session.bin_paths or []), os.environ.get("PATH", "")])
+    session.log(" ".join(node) + "  (beside pytest; its output follows pytest's)")
+    # A file, not a pipe: a full pipe would stop Node until pytest had finished.
+    with (
+        tempfile.TemporaryFile("w+") as log,
+        subprocess.Popen(
+            node, cwd=ROOT, env={**os.environ, **env, "PATH": path}, stdout=log, stderr=log
+        ) as background,
+    ):
+        try:
+            session.run("pytest", *pytest)
+        finally:  # pytest failed or passed: either way, Node's verdict too
+            background.wait()
+            log.seek(0)
+            print(log.read(), end="", flush=True)
+    if background.returncode:
+        session.error(f"Node's tests failed (exit status {background.returncode})")
 
 
 # 100 % of the lines of the Node.js examples, as of the Python ones (pyproject.toml).
@@ -237,9 +273,10 @@ NODE_COVERAGE = [
 def tests(session: nox.Session) -> None:
     """Run every test: Node's own tests, then pytest (contract, docs, browser, coverage).
 
-    `nox -s tests -- hello users` runs only those topics' tests, in both runtimes; any
-    other arguments go to pytest (`nox -s tests -- -k openapi`). Either way the coverage
-    gates apply to full runs only.
+    `nox -s tests -- hello users` runs only those topics' tests, in both runtimes at once;
+    add `--no-contract` for their in-process tests only, the seconds-long loop. Any other
+    arguments go to pytest (`nox -s tests -- -k openapi`). The coverage gates apply to
+    full runs only.
     """
     install_groups(session, "test")
     npm_ci(session)
@@ -248,12 +285,18 @@ def tests(session: nox.Session) -> None:
     # A topic is a folder under examples/ (data/topics.yml lists them; nox cannot read
     # YAML without PyYAML, which nox's own environment may lack).
     topics = {path.name for path in ROOT.glob("examples/*/*") if path.is_dir()}
-    if args and all(arg in topics for arg in args):
-        node, python = topic_paths(args)
-        if node:
-            session.run("node", "--test", *node)
-        session.run("pytest", *python)
+    names = [arg for arg in args if arg != NO_CONTRACT]
+    if names and all(name in topics for name in names):
+        node, python = topic_paths(names, contract=NO_CONTRACT not in args)
+        run_beside_pytest(session, ["node", "--test", *node] if node else None, python)
         return
+    if NO_CONTRACT in args:
+        unknown = [name for name in names if name not in topics]
+        if not names:
+            session.error(
+                f"{NO_CONTRACT} goes with topic names: `nox -s tests -- jobs {NO_CONTRACT}`"
+            )
+        session.error(f"not a topic of data/topics.yml: {', '.join(unknown)}")
     ensure_chromium(session)
     ensure_bench_tools(session)  # the benchmark's tests run wrk, nginx and valgrind
     if args:

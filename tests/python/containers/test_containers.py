@@ -1,7 +1,6 @@
 """The Python image's parts, in-process: its health check and its entry point."""
 
 import importlib
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -9,6 +8,7 @@ import pytest
 
 from examples.python.containers import healthcheck
 from examples.python.users import main as users
+from scripts.local_server import running
 from scripts.servers import free_port
 
 
@@ -27,11 +27,8 @@ class Answer(BaseHTTPRequestHandler):
 @pytest.fixture(params=[200, 503])
 def answering(request: pytest.FixtureRequest) -> Iterator[tuple[str, int]]:
     handler = type("Handler", (Answer,), {"status": request.param})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/healthz", request.param
-    server.shutdown()
-    server.server_close()
+    with running(ThreadingHTTPServer(("127.0.0.1", 0), handler)) as server:
+        yield f"http://127.0.0.1:{server.server_address[1]}/healthz", request.param
 
 
 # --8<-- [start:tests]
