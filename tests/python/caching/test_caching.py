@@ -96,7 +96,12 @@ async def test_concurrent_misses_make_one_read(
     redis_url: str,
 ) -> None:
     # Each read takes 200 ms, so all 20 requests miss while the first loads.
-    app = make_app(database, redis_url, read_delay_ms=200)
+    # redis-py opens a connection per concurrent command: 20 at once. A loaded
+    # machine once took over the example's 1 s to open them, so 5 requests
+    # failed open and read the database. Failing open has a test of its own;
+    # this one gives Redis 10 s.
+    patient = f"{redis_url}?socket_connect_timeout=10&socket_timeout=10"
+    app = make_app(database, patient, read_delay_ms=200)
     async with in_process(app) as client:
         await client.post("/users", json=ADA)
         reads = (client.get("/users/1") for _ in range(20))
